@@ -1,0 +1,1 @@
+"""pytest hooks, options, markers and fixtures only; the work happens in the session and pure modules."""
