@@ -325,7 +325,8 @@ def matches_query(step: Step, query: StepQuery) -> bool:
                 return False
         elif key == "arguments":
             args = getattr(step, "arguments", None)
-            if not isinstance(args, dict) or any(args.get(k, _MISSING) != v for k, v in dict(want).items()):
+            wanted: dict[str, Any] = want  # type: ignore[assignment]
+            if not isinstance(args, dict) or any(args.get(k, _MISSING) != v for k, v in wanted.items()):
                 return False
         elif key == "model":
             if not isinstance(step, LLMCall) or want not in (step.request_model, step.response_model):
@@ -337,7 +338,8 @@ def matches_query(step: Step, query: StepQuery) -> bool:
             if matches_query(step, want):  # type: ignore[arg-type]
                 return False
         elif key == "or_":
-            if not any(matches_query(step, q) for q in want):  # type: ignore[union-attr]
+            alternatives: list[StepQuery] = want  # type: ignore[assignment]
+            if not any(matches_query(step, q) for q in alternatives):
                 return False
     return True
 
@@ -387,19 +389,19 @@ class Trace:
     """
 
     __slots__ = (
-        "records",
-        "roots",
-        "agents",
-        "llm_calls",
-        "tool_calls",
-        "retrievals",
-        "steps",
-        "warnings",
-        "source",
         "_final_output",
         "_nodes",
         "_totals",
+        "agents",
         "cost_table",
+        "llm_calls",
+        "records",
+        "retrievals",
+        "roots",
+        "source",
+        "steps",
+        "tool_calls",
+        "warnings",
     )
 
     def __init__(

@@ -1,0 +1,635 @@
+"""Span records -> `Trace`: the tree, the normalized steps, and the counting rules (all in this one place).
+
+Counting rules:
+- One LLM call per model call. A model-call span that contains other model-call spans (ADK `call_llm` around
+  `generate_content` around `openai.chat`, the anthropic SDK span around OpenLLMetry's) is a wrapper: its fields
+  fill gaps in the innermost call and it is not counted. Two calls with the same response id are one call.
+- Tokens come only from LLM calls, never from agent spans (which often repeat their children's totals).
+- One tool call per execution. A tool span and the model's tool-call message with the same call id (or, when the
+  span has no id, the same name and arguments issued earlier by the same agent) are one call; tool calls that
+  exist only in messages are recovered from output messages (and from assistant history in later inputs),
+  paired with their results by call id. Nested tool spans of the same name (two instrumentations) are one call.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._errors import TraceStructureWarning
+from ._model import (
+    AgentRun,
+    LLMCall,
+    Message,
+    Retrieval,
+    SpanNode,
+    ToolCall,
+    ToolResultPart,
+    Trace,
+    parse_json_maybe,
+)
+from ._records import SpanRecord
+from .conventions import Facts, read_span
+from .conventions.adk import FRAMEWORK_SYSTEMS
+
+# Finish reasons as each provider spells them -> the OpenAI/GenAI names assertions use.
+FINISH_REASONS = {
+    "tool_call": "tool_calls",
+    "tool_use": "tool_calls",
+    "function_call": "tool_calls",
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "completed": "stop",
+    "max_tokens": "length",
+    "max_output_tokens": "length",
+    "model_length": "length",
+    "safety": "content_filter",
+    "recitation": "content_filter",
+    "blocklist": "content_filter",
+    "prohibited_content": "content_filter",
+    "refusal": "content_filter",
+}
+
+_PROVIDER_PREFIXES = ("openai", "anthropic", "mistral", "cohere", "groq", "deepseek", "gemini", "google")
+
+
+def canonical_finish_reason(reason: str) -> str:
+    """`end_turn` -> `stop`, `tool_use` -> `tool_calls`, `MAX_TOKENS` -> `length`, ... (unknown: lowercased)."""
+    r = reason.strip().lower()
+    if r.startswith("finish_reason_"):
+        r = r[len("finish_reason_") :]
+    return FINISH_REASONS.get(r, r)
+
+
+def canonical_provider(value: Any) -> str | None:
+    """Lowercase provider id; `openai.responses` -> `openai`; framework names (ADK) -> None."""
+    if not isinstance(value, str) or not value:
+        return None
+    p = value.strip().lower()
+    if p in FRAMEWORK_SYSTEMS:
+        return None
+    head = p.split(".", 1)[0]
+    if head in _PROVIDER_PREFIXES and "." in p:
+        p = head
+    if p in ("gemini", "vertex_ai", "gcp.gemini", "gcp.vertex_ai", "google_genai", "gcp.gen_ai"):
+        return "google"
+    return p
+
+
+@dataclass(slots=True)
+class _Span:
+    node: SpanNode
+    facts: Facts | None
+    agent: _Span | None = None  # nearest enclosing agent span
+    agent_depth: int = 0
+    leaf_llm_below: list[_Span] = field(default_factory=list)
+
+
+def build_trace(records: Sequence[SpanRecord], *, source: str | None = None) -> Trace:
+    """Build the tree and the normalized steps from span records (see the module docstring for the rules)."""
+    notes: list[str] = []
+    nodes, roots, ordered = _build_tree(records, notes, source)
+    spans: dict[str, _Span] = {}
+    for node in ordered:
+        spans[node.span_id] = _Span(node=node, facts=read_span(node.record))
+
+    # enclosing agents, in tree order so parents come first
+    for node in ordered:
+        sp = spans[node.span_id]
+        parent = node.parent
+        if parent is not None:
+            psp = spans[parent.span_id]
+            if psp.facts is not None and psp.facts.role == "agent":
+                sp.agent, sp.agent_depth = psp, psp.agent_depth + 1
+            else:
+                sp.agent, sp.agent_depth = psp.agent, psp.agent_depth
+
+    agents = _agents(ordered, spans)
+    llm_calls = _llm_calls(ordered, spans)
+    tool_calls = _tool_calls(ordered, spans, llm_calls)
+    retrievals = _retrievals(ordered, spans)
+    final = _final_output(agents, ordered, spans, llm_calls)
+    return Trace(
+        records=[n.record for n in ordered],
+        roots=roots,
+        nodes=nodes,
+        agents=agents,
+        llm_calls=llm_calls,
+        tool_calls=tool_calls,
+        retrievals=retrievals,
+        final_output=final,
+        warnings=notes,
+        source=source,
+    )
+
+
+# ----------------------------------------------------------------------------------------------------- tree
+
+
+def _build_tree(
+    records: Sequence[SpanRecord], notes: list[str], source: str | None
+) -> tuple[dict[str, SpanNode], list[SpanNode], list[SpanNode]]:
+    where = f"{source}: " if source else ""
+    nodes: dict[str, SpanNode] = {}
+    extra: list[SpanNode] = []
+    for rec in records:
+        prev = nodes.get(rec.span_id)
+        if prev is None:
+            nodes[rec.span_id] = SpanNode(rec)
+        elif prev.record == rec:
+            continue  # the same span exported twice (retries, overlapping batches)
+        else:
+            msg = (
+                f"{where}duplicate span id {rec.span_id!r}: {prev.record.name!r} and {rec.name!r}; "
+                f"the second is kept as a separate root-level span"
+            )
+            notes.append(msg)
+            warnings.warn(msg, TraceStructureWarning, stacklevel=3)
+            extra.append(SpanNode(rec))
+    roots: list[SpanNode] = []
+    orphans = 0
+    for node in [*nodes.values(), *extra]:
+        pid = node.record.parent_id
+        parent = nodes.get(pid) if pid else None
+        if parent is None or parent is node:
+            if pid and parent is None:
+                orphans += 1
+            roots.append(node)
+        else:
+            node.parent = parent
+            parent.children.append(node)
+    if orphans:
+        notes.append(f"{where}{orphans} span(s) name a parent that is not in the trace; they are shown as roots")
+    # parent cycles: nodes never reached from a root
+    reached: set[int] = set()
+    for r in roots:
+        reached.add(id(r))
+        reached.update(id(d) for d in r.descendants())
+    for node in [*nodes.values(), *extra]:
+        if id(node) in reached:
+            continue
+        # break the cycle at this node
+        assert node.parent is not None
+        node.parent.children.remove(node)
+        node.parent = None
+        roots.append(node)
+        reached.add(id(node))
+        reached.update(id(d) for d in node.descendants())
+        msg = f"{where}parent cycle through span {node.record.span_id!r} ({node.record.name!r}); it is made a root"
+        notes.append(msg)
+        warnings.warn(msg, TraceStructureWarning, stacklevel=3)
+
+    def key(n: SpanNode) -> tuple[int, int]:
+        return (n.record.start_ns, n.record.end_ns)
+
+    roots.sort(key=key)
+    ordered: list[SpanNode] = []
+    for r in roots:
+        stack = [r]
+        while stack:
+            n = stack.pop()
+            if len(n.children) > 1:
+                n.children.sort(key=key)
+            ordered.append(n)
+            stack.extend(reversed(n.children))
+    return nodes, roots, ordered
+
+
+# ------------------------------------------------------------------------------------------------- helpers
+
+
+def _error_of(rec: SpanRecord) -> str | None:
+    if rec.status_code != "ERROR" and "error.type" not in rec.attributes:
+        exc = next((e for e in rec.events if e.name == "exception"), None)
+        if exc is None or rec.status_code == "OK":
+            return None
+    for ev in rec.events:
+        if ev.name == "exception":
+            t = ev.attributes.get("exception.type")
+            m = ev.attributes.get("exception.message")
+            if t or m:
+                return f"{t}: {m}" if t and m else str(t or m)
+    if rec.status_message:
+        return rec.status_message
+    et = rec.attributes.get("error.type")
+    if et:
+        return str(et)
+    return "error" if rec.status_code == "ERROR" else None
+
+
+def _agent_name(sp: _Span) -> str | None:
+    if sp.agent is not None and sp.agent.facts is not None:
+        return str(sp.agent.facts.fields.get("name") or sp.agent.node.name)
+    if sp.facts is not None:
+        n = sp.facts.fields.get("agent_name")
+        return str(n) if n else None
+    return None
+
+
+_CALL_WRAPPER_KEYS = frozenset({"args", "kwargs", "sanitize_inputs_outputs"})
+
+
+def _norm_args(value: Any) -> Any:
+    """Arguments as data: JSON strings parsed; a recorded Python call `{"args": [], "kwargs": {...}}` (smolagents,
+    Traceloop's decorators) unwrapped to its keyword arguments."""
+    value = parse_json_maybe(value)
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("kwargs"), dict)
+        and set(value) <= _CALL_WRAPPER_KEYS
+        and not value.get("args")
+    ):
+        return value["kwargs"]
+    return value
+
+
+def _args_key(value: Any) -> str:
+    try:
+        return json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+# --------------------------------------------------------------------------------------------------- agents
+
+
+def _agents(ordered: list[SpanNode], spans: dict[str, _Span]) -> list[AgentRun]:
+    out = []
+    for node in ordered:
+        sp = spans[node.span_id]
+        if sp.facts is None or sp.facts.role != "agent":
+            continue
+        f = sp.facts.fields
+        parent = sp.agent
+        rec = node.record
+        out.append(
+            AgentRun(
+                name=str(f.get("name") or rec.name),
+                span_id=rec.span_id,
+                agent_id=f.get("agent_id"),
+                parent_agent=_agent_name(sp) if parent is not None else None,
+                parent_span_id=parent.node.span_id if parent is not None else None,
+                depth=sp.agent_depth,
+                start_ns=rec.start_ns,
+                end_ns=rec.end_ns,
+                input=parse_json_maybe(f.get("input")),
+                output=parse_json_maybe(f.get("output")),
+                error=_error_of(rec),
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ LLM calls
+
+_LLM_FIELDS = (
+    "provider", "operation", "request_model", "response_model", "response_id", "input_tokens", "output_tokens",
+    "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "finish_reasons", "temperature",
+    "input_messages", "output_messages", "recorded_cost_usd", "streaming",
+)  # fmt: skip
+
+
+def _llm_calls(ordered: list[SpanNode], spans: dict[str, _Span]) -> list[LLMCall]:
+    llm_spans = [spans[n.span_id] for n in ordered if (f := spans[n.span_id].facts) is not None and f.role == "llm"]
+    if not llm_spans:
+        return []
+    llm_ids = {sp.node.span_id for sp in llm_spans}
+    # leaves: LLM spans with no LLM span below them; wrappers: the others
+    has_llm_below: set[str] = set()
+    for sp in llm_spans:
+        for anc in sp.node.ancestors():
+            if anc.span_id in llm_ids:
+                has_llm_below.add(anc.span_id)
+    leaves = [sp for sp in llm_spans if sp.node.span_id not in has_llm_below]
+    for sp in leaves:
+        for anc in sp.node.ancestors():
+            if anc.span_id in has_llm_below:
+                spans[anc.span_id].leaf_llm_below.append(sp)
+
+    calls: list[LLMCall] = []
+    by_response_id: dict[str, int] = {}
+    for sp in leaves:
+        fields: dict[str, Any] = dict(sp.facts.fields) if sp.facts else {}
+        errors = [_error_of(sp.node.record)]
+        # fill gaps from wrappers that wrap only this call (closest first)
+        for anc in sp.node.ancestors():
+            asp = spans[anc.span_id]
+            if anc.span_id in has_llm_below and len(asp.leaf_llm_below) == 1 and asp.facts is not None:
+                for k, v in asp.facts.fields.items():
+                    if k == "provider" and canonical_provider(fields.get("provider")) is None:
+                        fields["provider"] = v
+                    fields.setdefault(k, v)
+                errors.append(_error_of(anc.record))
+        call = _make_llm_call(sp, fields, next((e for e in errors if e), None))
+        rid = call.response_id
+        if rid and rid in by_response_id:
+            i = by_response_id[rid]
+            calls[i] = _merge_llm(calls[i], call)
+            continue
+        if rid:
+            by_response_id[rid] = len(calls)
+        calls.append(call)
+    calls.sort(key=lambda c: (c.start_ns, c.end_ns))
+    return calls
+
+
+def _make_llm_call(sp: _Span, f: dict[str, Any], error: str | None) -> LLMCall:
+    rec = sp.node.record
+    out_msgs: tuple[Message, ...] = f.get("output_messages") or ()
+    finish = tuple(canonical_finish_reason(r) for r in f.get("finish_reasons") or ())
+    if not finish:
+        finish = tuple(canonical_finish_reason(m.finish_reason) for m in out_msgs if m.finish_reason)
+    return LLMCall(
+        span_id=rec.span_id,
+        span_name=rec.name,
+        provider=canonical_provider(f.get("provider")),
+        operation=f.get("operation"),
+        request_model=f.get("request_model"),
+        response_model=f.get("response_model"),
+        response_id=f.get("response_id"),
+        input_tokens=f.get("input_tokens"),
+        output_tokens=f.get("output_tokens"),
+        cache_read_tokens=f.get("cache_read_tokens"),
+        cache_write_tokens=f.get("cache_write_tokens"),
+        reasoning_tokens=f.get("reasoning_tokens"),
+        finish_reasons=finish,
+        temperature=f.get("temperature"),
+        input_messages=f.get("input_messages") or (),
+        output_messages=out_msgs,
+        error=error,
+        agent=_agent_name(sp),
+        agent_span_id=sp.agent.node.span_id if sp.agent else None,
+        depth=sp.agent_depth,
+        start_ns=rec.start_ns,
+        end_ns=rec.end_ns,
+        recorded_cost_usd=f.get("recorded_cost_usd"),
+        streaming=f.get("streaming"),
+    )
+
+
+def _merge_llm(a: LLMCall, b: LLMCall) -> LLMCall:
+    """Two spans with one response id: keep `a`, fill its gaps from `b`."""
+    from dataclasses import fields as dc_fields
+    from dataclasses import replace
+
+    updates = {}
+    for fld in dc_fields(LLMCall):
+        va, vb = getattr(a, fld.name), getattr(b, fld.name)
+        if (va is None or va == ()) and vb not in (None, ()):
+            updates[fld.name] = vb
+    return replace(a, **updates) if updates else a
+
+
+# ----------------------------------------------------------------------------------------------- tool calls
+
+
+@dataclass(slots=True)
+class _Candidate:
+    id: str | None
+    name: str
+    arguments: Any
+    time: int
+    llm_span_id: str | None
+    agent: str | None
+    agent_span_id: str | None
+    depth: int
+    claimed: bool = False
+    aliased: bool = False  # already seen again in a later input's history
+    aliases: list[str] = field(default_factory=list)
+
+    def result_in(self, results: dict[str, Any]) -> tuple[bool, Any]:
+        for key in (self.id, *self.aliases):
+            if key is not None and key in results:
+                return True, results[key]
+        return False, None
+
+
+def _tool_calls(ordered: list[SpanNode], spans: dict[str, _Span], llm_calls: list[LLMCall]) -> list[ToolCall]:
+    # 1. tool spans (nested same-name tool spans from two instrumentations are one call)
+    span_tools: list[tuple[_Span, dict[str, Any]]] = []
+    merged_into: dict[str, dict[str, Any]] = {}
+    for node in ordered:
+        sp = spans[node.span_id]
+        if sp.facts is None or sp.facts.role != "tool":
+            continue
+        f = dict(sp.facts.fields)
+        name = str(f.get("name") or node.name)
+        f["name"] = name
+        outer: SpanNode | None = next(
+            (a for a in node.ancestors() if (af := spans[a.span_id].facts) is not None and af.role == "tool"),
+            None,
+        )
+        if outer is not None and outer.span_id in merged_into and merged_into[outer.span_id]["name"] == name:
+            of = merged_into[outer.span_id]
+            for k, v in f.items():
+                of.setdefault(k, v)
+            if not of.get("_error"):
+                of["_error"] = _error_of(node.record)
+            continue
+        f["_error"] = _error_of(node.record)
+        merged_into[node.span_id] = f
+        span_tools.append((sp, f))
+
+    # 2. candidates from messages
+    candidates: list[_Candidate] = []
+    by_id: dict[str, _Candidate] = {}
+    results: dict[str, Any] = {}
+    for call in llm_calls:
+        for m in call.input_messages:
+            for p in m.parts:
+                if isinstance(p, ToolResultPart) and p.id and p.id not in results:
+                    results[p.id] = p.result
+        for m in call.input_messages:
+            if m.role != "assistant":
+                continue
+            for p in m.tool_calls:
+                if not p.id or p.id in by_id:
+                    continue
+                # The same call may carry another id in the history (Responses API item id vs call id).
+                akey = _args_key(_norm_args(p.arguments))
+                same = next(
+                    (
+                        c
+                        for c in candidates
+                        if not c.aliased
+                        and c.name == p.name
+                        and c.agent_span_id == call.agent_span_id
+                        and _args_key(_norm_args(c.arguments)) == akey
+                    ),
+                    None,
+                )
+                if same is not None:
+                    same.aliased = True
+                    same.aliases.append(p.id)
+                    by_id[p.id] = same
+                    continue
+                c = _Candidate(
+                    p.id,
+                    p.name,
+                    p.arguments,
+                    call.start_ns - 1,
+                    None,
+                    call.agent,
+                    call.agent_span_id,
+                    call.depth,
+                    aliased=True,
+                )
+                by_id[p.id] = c
+                candidates.append(c)
+        for m in call.output_messages:
+            for p in m.tool_calls:
+                if p.id and p.id in by_id:
+                    continue
+                c = _Candidate(
+                    p.id, p.name, p.arguments, call.end_ns, call.span_id, call.agent, call.agent_span_id, call.depth
+                )
+                if p.id:
+                    by_id[p.id] = c
+                candidates.append(c)
+    candidates.sort(key=lambda c: c.time)
+
+    # 3. merge span tools with candidates
+    out: list[ToolCall] = []
+    for sp, f in span_tools:
+        rec = sp.node.record
+        args = _norm_args(f.get("arguments"))
+        cand: _Candidate | None = None
+        cid = f.get("call_id")
+        if cid and str(cid) in by_id and not by_id[str(cid)].claimed:
+            cand = by_id[str(cid)]
+        elif not cid:
+            span_key = _args_key(args) if args is not None else None
+            agent_sid = sp.agent.node.span_id if sp.agent else None
+            for c in candidates:
+                if c.claimed or c.name != f["name"] or c.time > rec.end_ns:
+                    continue
+                if agent_sid and c.agent_span_id and c.agent_span_id != agent_sid:
+                    continue
+                if span_key is not None and c.arguments is not None and _args_key(_norm_args(c.arguments)) != span_key:
+                    continue
+                cand = c
+                break
+        result = parse_json_maybe(f.get("result"))
+        if cand is not None:
+            cand.claimed = True
+            if args is None:
+                args = _norm_args(cand.arguments)
+            if result is None:
+                result = cand.result_in(results)[1]
+        call_id = str(cid) if cid else (cand.id if cand else None)
+        error = f.get("_error")
+        out.append(
+            ToolCall(
+                name=f["name"],
+                call_id=call_id,
+                arguments=args,
+                result=result,
+                error=error,
+                status="error" if error else "ok",
+                agent=_agent_name(sp),
+                agent_span_id=sp.agent.node.span_id if sp.agent else None,
+                span_id=rec.span_id,
+                llm_span_id=cand.llm_span_id if cand else None,
+                source="span+messages" if cand else "span",
+                depth=sp.agent_depth,
+                start_ns=rec.start_ns,
+                end_ns=rec.end_ns,
+            )
+        )
+    for c in candidates:
+        if c.claimed:
+            continue
+        has_result, result = c.result_in(results)
+        out.append(
+            ToolCall(
+                name=c.name,
+                call_id=c.id,
+                arguments=_norm_args(c.arguments),
+                result=result,
+                status="ok" if has_result else "unknown",
+                agent=c.agent,
+                agent_span_id=c.agent_span_id,
+                span_id=None,
+                llm_span_id=c.llm_span_id,
+                source="messages",
+                depth=c.depth,
+                start_ns=c.time,
+                end_ns=c.time,
+            )
+        )
+    out.sort(key=lambda t: t.start_ns)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- retrievals
+
+
+def _retrievals(ordered: list[SpanNode], spans: dict[str, _Span]) -> list[Retrieval]:
+    out = []
+    for node in ordered:
+        sp = spans[node.span_id]
+        if sp.facts is None or sp.facts.role != "retrieval":
+            continue
+        f = sp.facts.fields
+        rec = node.record
+        out.append(
+            Retrieval(
+                span_id=rec.span_id,
+                name=str(f.get("name") or rec.name),
+                query=f.get("query"),
+                documents=tuple(f.get("documents") or ()),
+                agent=_agent_name(sp),
+                error=_error_of(rec),
+                depth=sp.agent_depth,
+                start_ns=rec.start_ns,
+                end_ns=rec.end_ns,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------- final output
+
+
+def _final_output(
+    agents: list[AgentRun], ordered: list[SpanNode], spans: dict[str, _Span], llm_calls: list[LLMCall]
+) -> Any:
+    roots = [a for a in agents if a.depth == 0]
+    if roots:
+        root = roots[-1] if len(roots) > 1 and roots[-1].start_ns >= roots[0].end_ns else roots[0]
+        out = root.output
+        if out is not None:
+            text = _text_of(out)
+            return parse_json_maybe(text) if isinstance(text, str) else text
+        sp = spans[root.span_id]
+        msgs = sp.facts.fields.get("output_messages") if sp.facts else None
+        if msgs:
+            texts = [m.text for m in msgs if m.text]
+            if texts:
+                return parse_json_maybe(texts[-1])
+        mine = [c for c in llm_calls if c.agent_span_id == root.span_id and c.output_text]
+        if mine:
+            return parse_json_maybe(mine[-1].output_text)
+    answered = [c for c in llm_calls if c.output_text and not c.tool_call_requests]
+    if answered:
+        last = max(answered, key=lambda c: c.end_ns)
+        return parse_json_maybe(last.output_text)
+    return None
+
+
+def _text_of(out: Any) -> Any:
+    """An agent output recorded as messages -> the last assistant text; anything else unchanged."""
+    if isinstance(out, list) and out and all(isinstance(m, dict) for m in out) and any("role" in m for m in out):
+        from .conventions._messages import parse_messages
+
+        msgs = parse_messages(out, default_role="assistant")
+        texts = [m.text for m in msgs if m.text]
+        if texts:
+            return texts[-1]
+    return out
+
+
+__all__ = ["build_trace", "canonical_finish_reason", "canonical_provider"]

@@ -1,0 +1,87 @@
+"""What a normalizer says about one span: its role (agent, llm, tool, retrieval, or wrapper) and the fields it read.
+
+Each convention module exposes `extract(record) -> Facts | None`; `conventions.read_span` merges them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .._model import parse_json_maybe
+
+Role = Literal["agent", "llm", "tool", "retrieval", "llm_wrapper"]
+
+
+@dataclass(slots=True)
+class Facts:
+    """A normalizer's reading of a span. `role` None means "fields only, no opinion on what the span is"."""
+
+    role: Role | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def set(self, key: str, value: Any) -> None:
+        """Record a field unless the value is missing (None, '', empty tuple)."""
+        if value is not None and value != "" and value != ():
+            self.fields.setdefault(key, value)
+
+
+def first(attrs: Mapping[str, Any], *keys: str) -> Any:
+    """The value of the first key present (and not empty) in `attrs`."""
+    for k in keys:
+        v = attrs.get(k)
+        if v is not None and v != "":
+            return v
+    return None
+
+
+def as_int(value: Any) -> int | None:
+    """An int from an int, float or numeric string; None otherwise."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value))
+        except ValueError:
+            return None
+    return None
+
+
+def as_float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def as_str_tuple(value: Any) -> tuple[str, ...]:
+    """A tuple of strings from a tuple/list, a JSON array string, or a single string."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parsed = parse_json_maybe(value)
+        if isinstance(parsed, list):
+            return tuple(str(v) for v in parsed)
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    return (str(value),)
+
+
+def suffix_after(name: str, prefix: str) -> str | None:
+    """`"execute_tool get_order"` -> `"get_order"` for prefix `"execute_tool "`."""
+    if name.startswith(prefix):
+        rest = name[len(prefix) :].strip()
+        return rest or None
+    return None
