@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Union
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from ._records import SpanRecord
 
@@ -57,7 +57,7 @@ class OtherPart:
     data: Any = None
 
 
-Part = Union[TextPart, ToolCallPart, ToolResultPart, OtherPart]
+Part = TextPart | ToolCallPart | ToolResultPart | OtherPart
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -232,7 +232,7 @@ class Retrieval:
     kind: Literal["retrieval"] = "retrieval"
 
 
-Step = Union[AgentRun, LLMCall, ToolCall, Retrieval]
+Step = AgentRun | LLMCall | ToolCall | Retrieval
 
 
 # ------------------------------------------------------------------------------------------------------- tree
@@ -293,7 +293,7 @@ class StepQuery(TypedDict, total=False):
     or_: list[StepQuery]
 
 
-Query = Union[StepQuery, Callable[[Any], bool]]
+Query = StepQuery | Callable[[Any], bool]
 
 _QUERY_KEYS = frozenset(StepQuery.__annotations__)
 
