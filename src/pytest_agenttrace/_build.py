@@ -92,16 +92,16 @@ def build_trace(records: Sequence[SpanRecord], *, source: str | None = None) -> 
     """Build the tree and the normalized steps from span records (see the module docstring for the rules)."""
     notes: list[str] = []
     nodes, roots, ordered = _build_tree(records, notes, source)
-    spans: dict[str, _Span] = {}
+    spans: dict[int, _Span] = {}
     for node in ordered:
-        spans[node.span_id] = _Span(node=node, facts=read_span(node.record))
+        spans[id(node)] = _Span(node=node, facts=read_span(node.record))
 
     # enclosing agents, in tree order so parents come first
     for node in ordered:
-        sp = spans[node.span_id]
+        sp = spans[id(node)]
         parent = node.parent
         if parent is not None:
-            psp = spans[parent.span_id]
+            psp = spans[id(parent)]
             if psp.facts is not None and psp.facts.role == "agent":
                 sp.agent, sp.agent_depth = psp, psp.agent_depth + 1
             else:
@@ -256,10 +256,10 @@ def _args_key(value: Any) -> str:
 # --------------------------------------------------------------------------------------------------- agents
 
 
-def _agents(ordered: list[SpanNode], spans: dict[str, _Span]) -> list[AgentRun]:
+def _agents(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[AgentRun]:
     out = []
     for node in ordered:
-        sp = spans[node.span_id]
+        sp = spans[id(node)]
         if sp.facts is None or sp.facts.role != "agent":
             continue
         f = sp.facts.fields
@@ -292,22 +292,22 @@ _LLM_FIELDS = (
 )  # fmt: skip
 
 
-def _llm_calls(ordered: list[SpanNode], spans: dict[str, _Span]) -> list[LLMCall]:
-    llm_spans = [spans[n.span_id] for n in ordered if (f := spans[n.span_id].facts) is not None and f.role == "llm"]
+def _llm_calls(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[LLMCall]:
+    llm_spans = [spans[id(n)] for n in ordered if (f := spans[id(n)].facts) is not None and f.role == "llm"]
     if not llm_spans:
         return []
-    llm_ids = {sp.node.span_id for sp in llm_spans}
+    llm_ids = {id(sp.node) for sp in llm_spans}
     # leaves: LLM spans with no LLM span below them; wrappers: the others
-    has_llm_below: set[str] = set()
+    has_llm_below: set[int] = set()
     for sp in llm_spans:
         for anc in sp.node.ancestors():
-            if anc.span_id in llm_ids:
-                has_llm_below.add(anc.span_id)
-    leaves = [sp for sp in llm_spans if sp.node.span_id not in has_llm_below]
+            if id(anc) in llm_ids:
+                has_llm_below.add(id(anc))
+    leaves = [sp for sp in llm_spans if id(sp.node) not in has_llm_below]
     for sp in leaves:
         for anc in sp.node.ancestors():
-            if anc.span_id in has_llm_below:
-                spans[anc.span_id].leaf_llm_below.append(sp)
+            if id(anc) in has_llm_below:
+                spans[id(anc)].leaf_llm_below.append(sp)
 
     calls: list[LLMCall] = []
     by_response_id: dict[str, int] = {}
@@ -316,8 +316,8 @@ def _llm_calls(ordered: list[SpanNode], spans: dict[str, _Span]) -> list[LLMCall
         errors = [_error_of(sp.node.record)]
         # fill gaps from wrappers that wrap only this call (closest first)
         for anc in sp.node.ancestors():
-            asp = spans[anc.span_id]
-            if anc.span_id in has_llm_below and len(asp.leaf_llm_below) == 1 and asp.facts is not None:
+            asp = spans[id(anc)]
+            if id(anc) in has_llm_below and len(asp.leaf_llm_below) == 1 and asp.facts is not None:
                 for k, v in asp.facts.fields.items():
                     if k == "provider" and canonical_provider(fields.get("provider")) is None:
                         fields["provider"] = v
@@ -407,30 +407,30 @@ class _Candidate:
         return False, None
 
 
-def _tool_calls(ordered: list[SpanNode], spans: dict[str, _Span], llm_calls: list[LLMCall]) -> list[ToolCall]:
+def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: list[LLMCall]) -> list[ToolCall]:
     # 1. tool spans (nested same-name tool spans from two instrumentations are one call)
     span_tools: list[tuple[_Span, dict[str, Any]]] = []
-    merged_into: dict[str, dict[str, Any]] = {}
+    merged_into: dict[int, dict[str, Any]] = {}
     for node in ordered:
-        sp = spans[node.span_id]
+        sp = spans[id(node)]
         if sp.facts is None or sp.facts.role != "tool":
             continue
         f = dict(sp.facts.fields)
         name = str(f.get("name") or node.name)
         f["name"] = name
         outer: SpanNode | None = next(
-            (a for a in node.ancestors() if (af := spans[a.span_id].facts) is not None and af.role == "tool"),
+            (a for a in node.ancestors() if (af := spans[id(a)].facts) is not None and af.role == "tool"),
             None,
         )
-        if outer is not None and outer.span_id in merged_into and merged_into[outer.span_id]["name"] == name:
-            of = merged_into[outer.span_id]
+        if outer is not None and id(outer) in merged_into and merged_into[id(outer)]["name"] == name:
+            of = merged_into[id(outer)]
             for k, v in f.items():
                 of.setdefault(k, v)
             if not of.get("_error"):
                 of["_error"] = _error_of(node.record)
             continue
         f["_error"] = _error_of(node.record)
-        merged_into[node.span_id] = f
+        merged_into[id(node)] = f
         span_tools.append((sp, f))
 
     # 2. candidates from messages
@@ -567,10 +567,10 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[str, _Span], llm_calls: lis
 # ----------------------------------------------------------------------------------------------- retrievals
 
 
-def _retrievals(ordered: list[SpanNode], spans: dict[str, _Span]) -> list[Retrieval]:
+def _retrievals(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[Retrieval]:
     out = []
     for node in ordered:
-        sp = spans[node.span_id]
+        sp = spans[id(node)]
         if sp.facts is None or sp.facts.role != "retrieval":
             continue
         f = sp.facts.fields
@@ -595,7 +595,7 @@ def _retrievals(ordered: list[SpanNode], spans: dict[str, _Span]) -> list[Retrie
 
 
 def _final_output(
-    agents: list[AgentRun], ordered: list[SpanNode], spans: dict[str, _Span], llm_calls: list[LLMCall]
+    agents: list[AgentRun], ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: list[LLMCall]
 ) -> Any:
     roots = [a for a in agents if a.depth == 0]
     if roots:
@@ -604,7 +604,7 @@ def _final_output(
         if out is not None:
             text = _text_of(out)
             return parse_json_maybe(text) if isinstance(text, str) else text
-        sp = spans[root.span_id]
+        sp = next(x for x in spans.values() if x.node.span_id == root.span_id)
         msgs = sp.facts.fields.get("output_messages") if sp.facts else None
         if msgs:
             texts = [m.text for m in msgs if m.text]

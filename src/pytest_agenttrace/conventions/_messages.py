@@ -94,8 +94,9 @@ def _one(d: Mapping[str, Any], *, default_role: str) -> Message | None:
     content = d.get("content")
     if content is None and "text" in d and "parts" not in d:
         content = d.get("text")
-    if content is None and "message" in d and isinstance(d["message"], Mapping):  # gen_ai.choice event body
-        inner = _one(d["message"], default_role="assistant")
+    event_msg = parse_json_maybe(d.get("message")) if content is None else None
+    if isinstance(event_msg, Mapping):  # gen_ai.choice event body
+        inner = _one(event_msg, default_role="assistant")
         if inner is not None:
             return _with_finish(inner, finish)
     if isinstance(content, str):
