@@ -246,6 +246,27 @@ def _norm_args(value: Any) -> Any:
     return value
 
 
+def _norm_result(value: Any) -> Any:
+    """Results as data: JSON strings parsed; a list of text content blocks (Anthropic, MCP) joined and parsed."""
+    value = parse_json_maybe(value)
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str) for b in value)
+    ):
+        return parse_json_maybe("".join(b["text"] for b in value))
+    return value
+
+
+def _same_args(span_args: Any, msg_args: Any) -> bool:
+    """Equal arguments; a bare value recorded by the span equals a one-argument dict holding it."""
+    if _args_key(span_args) == _args_key(msg_args):
+        return True
+    if not isinstance(span_args, (dict, list)) and isinstance(msg_args, dict) and len(msg_args) == 1:
+        return _args_key(next(iter(msg_args.values()))) == _args_key(span_args)
+    return False
+
+
 def _args_key(value: Any) -> str:
     try:
         return json.dumps(value, sort_keys=True, default=str)
@@ -326,8 +347,13 @@ def _llm_calls(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[LLMCall
         call = _make_llm_call(sp, fields, next((e for e in errors if e), None))
         rid = call.response_id
         if rid and rid in by_response_id:
+            # one model call seen by two instrumentations (possibly in two traces when one of them never makes
+            # its span current): keep the one that knows its agent, fill its gaps from the other
             i = by_response_id[rid]
-            calls[i] = _merge_llm(calls[i], call)
+            prev = calls[i]
+            calls[i] = (
+                _merge_llm(call, prev) if prev.agent_span_id is None and call.agent_span_id else _merge_llm(prev, call)
+            )
             continue
         if rid:
             by_response_id[rid] = len(calls)
@@ -508,17 +534,18 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
                     continue
                 if agent_sid and c.agent_span_id and c.agent_span_id != agent_sid:
                     continue
-                if span_key is not None and c.arguments is not None and _args_key(_norm_args(c.arguments)) != span_key:
+                if span_key is not None and c.arguments is not None and not _same_args(args, _norm_args(c.arguments)):
                     continue
                 cand = c
                 break
-        result = parse_json_maybe(f.get("result"))
+        result = _norm_result(f.get("result"))
         if cand is not None:
             cand.claimed = True
-            if args is None:
-                args = _norm_args(cand.arguments)
+            if args is None or not isinstance(args, dict):
+                # the model's structured arguments beat a span's bare single value (LangChain one-arg tools)
+                args = _norm_args(cand.arguments) if cand.arguments is not None else args
             if result is None:
-                result = cand.result_in(results)[1]
+                result = _norm_result(cand.result_in(results)[1])
         call_id = str(cid) if cid else (cand.id if cand else None)
         error = f.get("_error")
         out.append(
@@ -548,7 +575,7 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
                 name=c.name,
                 call_id=c.id,
                 arguments=_norm_args(c.arguments),
-                result=result,
+                result=_norm_result(result),
                 status="ok" if has_result else "unknown",
                 agent=c.agent,
                 agent_span_id=c.agent_span_id,
@@ -622,7 +649,9 @@ def _final_output(
 
 def _text_of(out: Any) -> Any:
     """An agent output recorded as messages -> the last assistant text; anything else unchanged."""
-    if isinstance(out, list) and out and all(isinstance(m, dict) for m in out) and any("role" in m for m in out):
+    if isinstance(out, dict) and isinstance(out.get("messages"), list):  # LangGraph state
+        out = out["messages"]
+    if isinstance(out, list) and out and all(isinstance(m, dict) for m in out):
         from .conventions._messages import parse_messages
 
         msgs = parse_messages(out, default_role="assistant")

@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--trace-id", help="only this trace id (a unique prefix is enough)")
     show.add_argument("--width", type=int, default=80, help="maximum characters shown per value (default 80)")
     show.set_defaults(func=_cmd_show)
+
+    from .diff import add_diff_parser
+    from .lint import add_lint_parser
+
+    add_lint_parser(sub)
+    add_diff_parser(sub)
     return parser
 
 

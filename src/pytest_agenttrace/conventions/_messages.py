@@ -42,6 +42,8 @@ def parse_messages(value: Any, *, default_role: str = "user") -> tuple[Message, 
         m = _one(data, default_role=default_role)
         return (m,) if m is not None else ()
     if isinstance(data, (list, tuple)):
+        if len(data) == 1 and isinstance(data[0], list):  # LangChain batches: [[messages]]
+            data = data[0]
         out = []
         for item in data:
             if isinstance(item, str):
@@ -60,8 +62,51 @@ def _with_finish(m: Message, finish: Any) -> Message:
     return m
 
 
+_LANGCHAIN_ROLES = {
+    "human": "user",
+    "ai": "assistant",
+    "system": "system",
+    "tool": "tool",
+    "function": "tool",
+    "HumanMessage": "user",
+    "AIMessage": "assistant",
+    "SystemMessage": "system",
+    "ToolMessage": "tool",
+    "AIMessageChunk": "assistant",
+}
+
+
+def _langchain(d: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A serialized LangChain message (`{"type": "ai", "data": {...}}` or `{"lc": 1, "id": [..., "AIMessage"],
+    "kwargs": {...}}`) -> an OpenAI-style message dict; None for anything else."""
+    if d.get("lc") == 1 and isinstance(d.get("kwargs"), Mapping) and isinstance(d.get("id"), list) and d["id"]:
+        role = _LANGCHAIN_ROLES.get(str(d["id"][-1]))
+        body = d["kwargs"]
+    elif isinstance(d.get("data"), Mapping) and d.get("type") in _LANGCHAIN_ROLES and "role" not in d:
+        role = _LANGCHAIN_ROLES[str(d["type"])]
+        body = d["data"]
+    else:
+        return None
+    if role is None:
+        return None
+    out: dict[str, Any] = {"role": role, "content": body.get("content")}
+    calls = body.get("tool_calls")
+    if isinstance(calls, list) and calls:
+        out["tool_calls"] = [
+            {"id": c.get("id"), "function": {"name": c.get("name"), "arguments": c.get("args")}}
+            for c in calls
+            if isinstance(c, Mapping)
+        ]
+    if body.get("tool_call_id"):
+        out["tool_call_id"] = body["tool_call_id"]
+    return out
+
+
 def _one(d: Mapping[str, Any], *, default_role: str) -> Message | None:
     """One message dict (any known shape) -> Message."""
+    lc = _langchain(d)
+    if lc is not None:
+        d = lc
     typ = d.get("type")
     # OpenAI Responses API items
     if typ == "function_call":

@@ -46,7 +46,7 @@ def extract(rec: SpanRecord) -> Facts | None:
         elif opl in RETRIEVAL_OPERATIONS:
             role = "retrieval"
     if role is None:
-        if name.startswith("execute_tool "):
+        if name.startswith(("execute_tool ", "anthropic.custom_tool_use ")):
             role = "tool"
         elif name.startswith("invoke_agent "):
             role = "agent"
@@ -66,14 +66,29 @@ def extract(rec: SpanRecord) -> Facts | None:
     f = Facts(role=role)  # type: ignore[arg-type]
     f.set("operation", op)
     if role == "tool":
-        f.set("name", first(a, "gen_ai.tool.name") or suffix_after(name, "execute_tool ") or name)
+        f.set(
+            "name",
+            first(a, "gen_ai.tool.name")
+            or suffix_after(name, "execute_tool ")
+            or suffix_after(name, "anthropic.custom_tool_use ")
+            or name,
+        )
         f.set("call_id", first(a, "gen_ai.tool.call.id"))
         f.set(
             "arguments",
             first(a, "gen_ai.tool.call.arguments", "gen_ai.tool.arguments", "gen_ai.tool.args", "gen_ai.tool.input"),
         )
         f.set(
-            "result", first(a, "gen_ai.tool.call.result", "gen_ai.tool.result", "gen_ai.tool.output", "gen_ai.output")
+            "result",
+            first(
+                a,
+                "gen_ai.tool.call.result",
+                "anthropic.tool_result.content",
+                "gen_ai.tool.result",
+                "anthropic.tool_result.content",
+                "gen_ai.tool.output",
+                "gen_ai.output",
+            ),
         )
     elif role == "agent":
         f.set("name", first(a, "gen_ai.agent.name") or suffix_after(name, "invoke_agent ") or name)
@@ -121,7 +136,7 @@ def _llm_fields(rec: SpanRecord, f: Facts) -> None:
         ),
     )
     f.set("reasoning_tokens", as_int(first(a, "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens")))
-    f.set("finish_reasons", as_str_tuple(first(a, "gen_ai.response.finish_reasons")))
+    f.set("finish_reasons", as_str_tuple(first(a, "gen_ai.response.finish_reasons", "anthropic.message.stop_reason")))
     f.set("temperature", as_float(first(a, "gen_ai.request.temperature")))
     stream = a.get("gen_ai.is_streaming", a.get("gen_ai.request.stream"))
     if isinstance(stream, bool):
