@@ -381,6 +381,10 @@ class Totals:
         }
 
 
+class ToolNames(list[str]):
+    """A plain list of tool names; its own type lets `pytest_assertrepr_compare` explain a mismatch."""
+
+
 class Trace:
     """What an agent did: the span tree (one or several roots and trace ids) and its normalized steps.
 
@@ -474,9 +478,23 @@ class Trace:
             yield from root.descendants()
 
     @property
-    def tool_names(self) -> list[str]:
-        """Tool names in call order: `assert agent_trace.tool_names == ["get_order", "refund_order"]`."""
-        return [t.name for t in self.tool_calls]
+    def tool_names(self) -> ToolNames:
+        """Tool names in call order: `assert agent_trace.tool_names == ["get_order", "refund_order"]` (a failing
+        comparison prints the trajectory side by side)."""
+        return ToolNames(t.name for t in self.tool_calls)
+
+    @property
+    def cost_usd(self) -> float:
+        """Total cost of the LLM calls (recorded cost, else genai-prices, else `[tool.agenttrace.prices]`)."""
+        from .cost import trace_cost
+
+        return trace_cost(self, prices=self.cost_table)
+
+    def call_costs(self) -> list[float]:
+        """The cost of each LLM call, in order."""
+        from .cost import call_cost
+
+        return [call_cost(c, prices=self.cost_table) for c in self.llm_calls]
 
     @property
     def agent_names(self) -> list[str]:
