@@ -255,6 +255,8 @@ def _norm_result(value: Any) -> Any:
         and all(isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str) for b in value)
     ):
         return parse_json_maybe("".join(b["text"] for b in value))
+    if isinstance(value, dict) and "response" in value and "name" in value and set(value) <= {"id", "name", "response"}:
+        return value["response"]  # a Gemini function_response
     return value
 
 
@@ -424,6 +426,7 @@ class _Candidate:
     depth: int
     claimed: bool = False
     aliased: bool = False  # already seen again in a later input's history
+    issued: int = 0  # when the requesting model call started (ADK runs tools inside the model-call span)
     aliases: list[str] = field(default_factory=list)
 
     def result_in(self, results: dict[str, Any]) -> tuple[bool, Any]:
@@ -510,7 +513,15 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
                 if p.id and p.id in by_id:
                     continue
                 c = _Candidate(
-                    p.id, p.name, p.arguments, call.end_ns, call.span_id, call.agent, call.agent_span_id, call.depth
+                    p.id,
+                    p.name,
+                    p.arguments,
+                    call.end_ns,
+                    call.span_id,
+                    call.agent,
+                    call.agent_span_id,
+                    call.depth,
+                    issued=call.start_ns,
                 )
                 if p.id:
                     by_id[p.id] = c
@@ -526,11 +537,13 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
         cid = f.get("call_id")
         if cid and str(cid) in by_id and not by_id[str(cid)].claimed:
             cand = by_id[str(cid)]
-        elif not cid:
+        else:
             span_key = _args_key(args) if args is not None else None
             agent_sid = sp.agent.node.span_id if sp.agent else None
             for c in candidates:
-                if c.claimed or c.name != f["name"] or c.time > rec.end_ns:
+                if c.claimed or c.name != f["name"] or min(c.time, c.issued or c.time) > rec.end_ns:
+                    continue
+                if cid and c.id is not None:  # a different id is a different call
                     continue
                 if agent_sid and c.agent_span_id and c.agent_span_id != agent_sid:
                     continue
@@ -651,6 +664,8 @@ def _text_of(out: Any) -> Any:
     """An agent output recorded as messages -> the last assistant text; anything else unchanged."""
     if isinstance(out, dict) and isinstance(out.get("messages"), list):  # LangGraph state
         out = out["messages"]
+    elif isinstance(out, dict) and isinstance(out.get("content"), dict) and "parts" in out["content"]:  # ADK event
+        out = [out["content"]]
     if isinstance(out, list) and out and all(isinstance(m, dict) for m in out):
         from .conventions._messages import parse_messages
 

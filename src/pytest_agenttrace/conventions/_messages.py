@@ -298,6 +298,8 @@ def indexed_openinference_messages(attrs: Mapping[str, Any], prefix: str, *, def
     out = []
     for flat in _sub_indexed(attrs, prefix + "."):
         role = flat.get("message.role") or default_role
+        if role == "model":  # Gemini
+            role = "assistant"
         parts: list[Part] = []
         contents = _sub_indexed(flat, "message.contents.")
         for c in contents:
