@@ -1,0 +1,76 @@
+"""Atomic file writes: the one helper every writer (cassettes, baselines, reports, converted tests) goes through.
+
+A reader never sees a half-written file: data goes to a temp file in the same folder, is flushed and fsynced, then
+`os.replace`d over the target (atomic on POSIX and Windows); on any error the temp file is removed and the old file
+is left as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from contextlib import suppress
+
+__all__ = ["atomic_write_bytes", "atomic_write_text"]
+
+_umask_lock = threading.Lock()
+_umask: int | None = None
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace the file at `path` with `data` atomically (parent folder must exist; a symlink's target is written)."""
+    target = os.path.realpath(os.fspath(path))
+    directory = os.path.dirname(target)
+    mode = _mode_for(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
+    """Replace the file at `path` with `text` atomically; the text is written as is (no newline translation)."""
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+def _mode_for(target: str) -> int:
+    """Keep an existing file's permission bits; a new file gets 0o666 minus the umask (mkstemp alone gives 0o600)."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_current_umask()
+
+
+def _current_umask() -> int:
+    global _umask
+    if _umask is None:
+        with _umask_lock:
+            if _umask is None:
+                old = os.umask(0o22)
+                os.umask(old)
+                _umask = old
+    return _umask
+
+
+def _fsync_dir(directory: str) -> None:
+    """Make the rename durable where the platform allows opening a directory (not on Windows)."""
+    try:
+        dfd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
