@@ -34,6 +34,8 @@ _EXPORTS: dict[str, str] = {
     "Totals": "._model",
     "load_trace": ".formats",
     "load_traces": ".formats",
+    "read_records": ".formats",
+    "save_trace": ".formats",
     "ANY": ".assertions",
     "call": ".assertions",
     "Call": ".assertions",
@@ -119,4 +121,4 @@ if TYPE_CHECKING:  # pragma: no cover
         matches_schema,
     )
     from .cost import UnknownPriceError, UnknownPriceWarning, call_cost, trace_cost
-    from .formats import load_trace, load_traces
+    from .formats import load_trace, load_traces, read_records, save_trace
