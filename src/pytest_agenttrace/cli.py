@@ -46,8 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .diff import add_diff_parser
     from .lint import add_lint_parser
 
+    from .pii import add_scan_parser
+
     add_lint_parser(sub)
     add_diff_parser(sub)
+    add_scan_parser(sub)
     return parser
 
 
