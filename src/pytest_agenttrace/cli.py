@@ -45,7 +45,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .diff import add_diff_parser
     from .lint import add_lint_parser
-
     from .pii import add_scan_parser
 
     add_lint_parser(sub)

@@ -1,1 +1,261 @@
-"""pytest hooks, options, markers and fixtures only; the work happens in the session and pure modules."""
+"""pytest hooks, options, markers and fixtures only; the work happens in the session and pure modules.
+
+Without `--agenttrace` (or the ini key `agenttrace = true`) the plugin imports nothing heavy, registers only its
+options and marker, and touches no tracer provider: the capture hooks are registered at configure time only when
+capture is enabled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ._summary import DEFAULT_SUMMARY, SUMMARY_MODES
+from .cassettes._modes import DEFAULT_RECORD_MODE, RECORD_MODES
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from ._live import LiveTrace
+    from ._session import AgentTraceSession
+    from .cassettes import ReplaySession
+
+#: The command-line flag that turns capture on.
+OPTION_ENABLE = "--agenttrace"
+#: The ini key (bool) that turns capture on for every run.
+INI_ENABLE = "agenttrace"
+#: The summary option and its choices.
+OPTION_SUMMARY = "--agenttrace-summary"
+SUMMARY_CHOICES = SUMMARY_MODES
+#: The cassette record-mode option and its choices (vcrpy's names; `none` is forced when CI is set).
+OPTION_RECORD_MODE = "--agenttrace-record-mode"
+RECORD_MODE_CHOICES = RECORD_MODES
+#: The marker carrying per-test checks (budgets).
+MARKER = "agenttrace"
+#: Attribute of a teardown report holding the test's JSON-safe trace data.
+REPORT_ATTR = "agenttrace"
+#: Key of a worker's `config.workeroutput` entry (xdist).
+WORKEROUTPUT_KEY = "agenttrace"
+
+MARKER_HELP = (
+    f"{MARKER}(**checks): checks on this test's agent trace, e.g. max_tokens=2000, max_llm_calls=3, "
+    f"tools=['search']; needs {OPTION_ENABLE} (or `{INI_ENABLE} = true` in the ini file). "
+    "Cassettes (no capture needed): cassette='file.yaml', record_mode='once', "
+    "tools={'get_order': 'app.tools.get_order'}, tool_overrides=[ToolOverride(step=3, result=...)]"
+)
+
+_SESSION = pytest.StashKey["AgentTraceSession"]()
+#: The exception that ended an agent_cassette test's body (so the fixture does not report the same miss twice).
+_CALL_EXCEPTION = pytest.StashKey["BaseException | None"]()
+
+
+def _not_enabled(what: str) -> str:
+    return (
+        f"{what} needs trace capture, which is off: run pytest with {OPTION_ENABLE}, "
+        f"or set `{INI_ENABLE} = true` in the ini file ([tool.pytest.ini_options] in pyproject.toml)"
+    )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("agenttrace", "agent traces (pytest-agenttrace)")
+    group.addoption(
+        OPTION_ENABLE,
+        action="store_true",
+        default=False,
+        dest="agenttrace",
+        help=f"capture OpenTelemetry spans per test and report LLM/tool usage (ini: {INI_ENABLE} = true)",
+    )
+    group.addoption(
+        OPTION_SUMMARY,
+        choices=SUMMARY_CHOICES,
+        default=None,
+        dest="agenttrace_summary",
+        help=(
+            f"terminal summary: auto = tests with LLM/tool/agent steps (at most 50), all = every test, "
+            f"none = totals only (default: {DEFAULT_SUMMARY}, or `summary` in [tool.agenttrace])"
+        ),
+    )
+    group.addoption(
+        OPTION_RECORD_MODE,
+        choices=RECORD_MODE_CHOICES,
+        default=None,
+        dest="agenttrace_record_mode",
+        help=(
+            f"cassette record mode for agent_cassette tests (default: the marker's record_mode, else "
+            f"{DEFAULT_RECORD_MODE}); forced to none when the CI environment variable is set"
+        ),
+    )
+    parser.addini(INI_ENABLE, type="bool", default=False, help=f"capture agent traces, like {OPTION_ENABLE}")
+
+
+def _enabled(config: pytest.Config) -> bool:
+    return bool(config.getoption("agenttrace", False) or config.getini(INI_ENABLE))
+
+
+@pytest.hookimpl(trylast=True)  # after conftest/plugins that install their own tracer provider
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    if not _enabled(config):
+        return
+    from ._config import load_config
+    from ._errors import ConfigError
+    from ._session import AgentTraceSession
+
+    try:
+        settings = load_config(config.rootpath)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    session = AgentTraceSession(
+        settings,
+        summary=config.getoption("agenttrace_summary", None),
+        is_worker=hasattr(config, "workerinput"),
+    )
+    config.stash[_SESSION] = session
+    session.start(warn=lambda w: config.issue_config_time_warning(w, stacklevel=2))
+    config.pluginmanager.register(_CaptureHooks(config, session), "agenttrace-capture")
+    if config.pluginmanager.hasplugin("xdist") and not session.is_worker:
+        config.pluginmanager.register(_XdistControllerHooks(session), "agenttrace-xdist")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests whose marker names a cassette (cassette=, record_mode=, tools={...}, tool_overrides=) get
+    `agent_cassette` without asking for it."""
+    for item in items:
+        marker = item.get_closest_marker(MARKER)
+        if marker is None or not marker.kwargs or "agent_cassette" in getattr(item, "fixturenames", ("x",)):
+            continue
+        from .cassettes._pytest import uses_cassette
+
+        if uses_cassette(marker.kwargs):
+            item.fixturenames.append("agent_cassette")  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.when == "call" and "agent_cassette" in getattr(item, "fixturenames", ()):
+        item.stash[_CALL_EXCEPTION] = call.excinfo.value if call.excinfo is not None else None
+    return report
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(_SESSION, None)
+    if session is not None:
+        session.stop()
+        del config.stash[_SESSION]
+
+
+class _CaptureHooks:
+    """Hooks active only with capture on: per-test buckets, report data, summary."""
+
+    def __init__(self, config: pytest.Config, session: AgentTraceSession) -> None:
+        self.config = config
+        self.session = session
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        self.session.begin_test(item.nodeid)
+        try:
+            return (yield)
+        finally:
+            self.session.abandon_test(item.nodeid)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.session.check_provider()  # the user may have set their own SDK provider since the last test
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        self.session.check_provider()  # ... or in one of this test's fixtures
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if report.when == "call" and item.get_closest_marker(MARKER) is not None:
+            self._check(item, report)
+        elif report.when == "teardown":
+            setattr(report, REPORT_ATTR, self.session.finish_test(item.nodeid))
+        return report
+
+    def _check(self, item: pytest.Item, report: pytest.TestReport) -> None:
+        try:
+            failures = self.session.check_item(item, self.session.trace(item.nodeid))
+        except Exception as exc:
+            failures = [f"could not check the trace: {type(exc).__name__}: {exc}"]
+        if not failures:
+            return
+        text = "\n".join(failures)
+        if report.passed:
+            report.outcome = "failed"
+            report.longrepr = f"{MARKER} checks failed:\n{text}"
+        else:
+            report.sections.append((f"{MARKER} checks", text))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown" and not self.session.is_worker:
+            self.session.add_result(report.nodeid, getattr(report, REPORT_ATTR, None))
+
+    def pytest_sessionfinish(self) -> None:
+        workeroutput = getattr(self.config, "workeroutput", None)
+        if isinstance(workeroutput, dict):
+            workeroutput[WORKEROUTPUT_KEY] = self.session.worker_payload()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.session.is_worker:
+            return
+        terminalreporter.section("agenttrace")
+        for line in self.session.summary_lines():
+            terminalreporter.write_line(line)
+
+
+class _XdistControllerHooks:
+    """Merges what each xdist worker sent (registered only when xdist is installed, on the controller)."""
+
+    def __init__(self, session: AgentTraceSession) -> None:
+        self.session = session
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        payload = getattr(node, "workeroutput", None) or {}
+        self.session.merge_worker_payload(payload.get(WORKEROUTPUT_KEY))
+
+
+@pytest.fixture
+def agent_trace(request: pytest.FixtureRequest) -> LiveTrace:
+    """The current test's agent trace, live: it includes spans that end after the fixture was created."""
+    session = request.config.stash.get(_SESSION, None)
+    if session is None:
+        pytest.fail(_not_enabled("the agent_trace fixture"), pytrace=False)
+    return session.live_trace(request.node.nodeid)
+
+
+@pytest.fixture(scope="session")
+def agenttrace_tracer_provider(request: pytest.FixtureRequest) -> Any:
+    """The SDK TracerProvider the plugin captures from: pass it to instrumentors (`instrument(tracer_provider=...)`)."""
+    session = request.config.stash.get(_SESSION, None)
+    if session is None:
+        pytest.fail(_not_enabled("the agenttrace_tracer_provider fixture"), pytrace=False)
+    return session.capture_provider()
+
+
+@pytest.fixture
+def agent_cassette(request: pytest.FixtureRequest) -> Generator[ReplaySession, None, None]:
+    """Replay this test's tools and LLM calls from `cassettes/<module>/<test>.yaml` (or record them).
+
+    Mode: `--agenttrace-record-mode`, else the marker's `record_mode=`, else `none` (always `none` when CI is
+    set). A missed tool call or request fails the test; `agent_cassette.override_tool(...)` injects faults.
+    """
+    from ._errors import ConfigError
+    from .cassettes._pytest import cassette_for_test
+
+    mode = request.config.getoption("agenttrace_record_mode", None)
+    try:
+        with cassette_for_test(request.node, request.config, option_mode=mode) as session:
+            yield session
+            session.body_exception = request.node.stash.get(_CALL_EXCEPTION, None)
+    except ConfigError as exc:  # a bad marker argument or [tool.agenttrace] scrub: raised before the test runs
+        pytest.fail(str(exc), pytrace=False)
