@@ -35,6 +35,18 @@ _EXPORTS: dict[str, str] = {
     "load_trace": ".formats",
     "load_traces": ".formats",
     "read_records": ".formats",
+    "tool": ".cassettes",
+    "use_cassette": ".cassettes",
+    "Cassette": ".cassettes",
+    "ToolOverride": ".cassettes",
+    "patch_tools": ".cassettes",
+    "synthesize_http": ".cassettes",
+    "CassetteMismatchError": ".cassettes",
+    "CassetteError": ".cassettes",
+    "ReplaySession": ".cassettes",
+    "as_trace": "._live",
+    "LiveTrace": "._live",
+    "convert_trace": ".convert",
     "save_trace": ".formats",
     "ANY": ".assertions",
     "call": ".assertions",
@@ -81,6 +93,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._errors import AgentTraceError, ConfigError, TraceFormatError, TraceSelectionError, TraceStructureWarning
+    from ._live import LiveTrace, as_trace
     from ._model import (
         AgentRun,
         LLMCall,
@@ -120,5 +133,17 @@ if TYPE_CHECKING:  # pragma: no cover
         call,
         matches_schema,
     )
+    from .cassettes import (
+        Cassette,
+        CassetteError,
+        CassetteMismatchError,
+        ReplaySession,
+        ToolOverride,
+        patch_tools,
+        synthesize_http,
+        tool,
+        use_cassette,
+    )
+    from .convert import convert_trace
     from .cost import UnknownPriceError, UnknownPriceWarning, call_cost, trace_cost
     from .formats import load_trace, load_traces, read_records, save_trace

@@ -43,10 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--width", type=int, default=80, help="maximum characters shown per value (default 80)")
     show.set_defaults(func=_cmd_show)
 
+    from .convert import add_convert_parser
     from .diff import add_diff_parser
     from .lint import add_lint_parser
     from .pii import add_scan_parser
 
+    add_convert_parser(sub)
     add_lint_parser(sub)
     add_diff_parser(sub)
     add_scan_parser(sub)

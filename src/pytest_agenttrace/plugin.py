@@ -31,6 +31,8 @@ SUMMARY_CHOICES = SUMMARY_MODES
 #: The cassette record-mode option and its choices (vcrpy's names; `none` is forced when CI is set).
 OPTION_RECORD_MODE = "--agenttrace-record-mode"
 RECORD_MODE_CHOICES = RECORD_MODES
+#: The run-wide cost limit option.
+OPTION_MAX_RUN_COST = "--agenttrace-max-cost-usd"
 #: The marker carrying per-test checks (budgets).
 MARKER = "agenttrace"
 #: Attribute of a teardown report holding the test's JSON-safe trace data.
@@ -46,6 +48,8 @@ MARKER_HELP = (
 )
 
 _SESSION = pytest.StashKey["AgentTraceSession"]()
+#: The validated budget of a test (None: nothing to check).
+_BUDGET = pytest.StashKey[Any]()
 #: The exception that ended an agent_cassette test's body (so the fixture does not report the same miss twice).
 _CALL_EXCEPTION = pytest.StashKey["BaseException | None"]()
 
@@ -86,6 +90,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             f"{DEFAULT_RECORD_MODE}); forced to none when the CI environment variable is set"
         ),
     )
+    group.addoption(
+        OPTION_MAX_RUN_COST,
+        type=float,
+        default=None,
+        dest="agenttrace_max_cost_usd",
+        metavar="USD",
+        help="fail the run when the summed cost of every test's LLM calls exceeds USD",
+    )
     parser.addini(INI_ENABLE, type="bool", default=False, help=f"capture agent traces, like {OPTION_ENABLE}")
 
 
@@ -106,11 +118,15 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = load_config(config.rootpath)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    session = AgentTraceSession(
-        settings,
-        summary=config.getoption("agenttrace_summary", None),
-        is_worker=hasattr(config, "workerinput"),
-    )
+    try:
+        session = AgentTraceSession(
+            settings,
+            summary=config.getoption("agenttrace_summary", None),
+            is_worker=hasattr(config, "workerinput"),
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    session.max_run_cost = config.getoption("agenttrace_max_cost_usd", None)
     config.stash[_SESSION] = session
     session.start(warn=lambda w: config.issue_config_time_warning(w, stacklevel=2))
     config.pluginmanager.register(_CaptureHooks(config, session), "agenttrace-capture")
@@ -118,17 +134,30 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_XdistControllerHooks(session), "agenttrace-xdist")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests whose marker names a cassette (cassette=, record_mode=, tools={...}, tool_overrides=) get
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marker arguments are validated before any test runs (a bad one is a usage error listing the valid ones);
+    tests whose marker names a cassette (cassette=, record_mode=, tools={...}, tool_overrides=) get
     `agent_cassette` without asking for it."""
+    session = config.stash.get(_SESSION, None)
+    if session is not None:
+        from ._errors import ConfigError
+
+        for item in items:
+            try:
+                item.stash[_BUDGET] = session.budget_for(item)
+            except ConfigError as exc:
+                raise pytest.UsageError(str(exc)) from None
     for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None or "agent_cassette" in names:
+            continue
         marker = item.get_closest_marker(MARKER)
-        if marker is None or not marker.kwargs or "agent_cassette" in getattr(item, "fixturenames", ("x",)):
+        if marker is None or not marker.kwargs:
             continue
         from .cassettes._pytest import uses_cassette
 
         if uses_cassette(marker.kwargs):
-            item.fixturenames.append("agent_cassette")  # type: ignore[attr-defined]
+            names.append("agent_cassette")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -139,6 +168,14 @@ def pytest_runtest_makereport(
     if call.when == "call" and "agent_cassette" in getattr(item, "fixturenames", ()):
         item.stash[_CALL_EXCEPTION] = call.excinfo.value if call.excinfo is not None else None
     return report
+
+
+def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, right: object) -> list[str] | None:
+    """`assert agent_trace.tool_names == [...]` (and comparisons of tool-call lists) shows the trajectories side
+    by side with the first divergence."""
+    from .assertions._repr import assertrepr_compare
+
+    return assertrepr_compare(op, left, right)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -176,7 +213,7 @@ class _CaptureHooks:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if report.when == "call" and item.get_closest_marker(MARKER) is not None:
+        if report.when == "call" and item.stash.get(_BUDGET, None) is not None:
             self._check(item, report)
         elif report.when == "teardown":
             setattr(report, REPORT_ATTR, self.session.finish_test(item.nodeid))
@@ -200,10 +237,12 @@ class _CaptureHooks:
         if report.when == "teardown" and not self.session.is_worker:
             self.session.add_result(report.nodeid, getattr(report, REPORT_ATTR, None))
 
-    def pytest_sessionfinish(self) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
         workeroutput = getattr(self.config, "workeroutput", None)
         if isinstance(workeroutput, dict):
             workeroutput[WORKEROUTPUT_KEY] = self.session.worker_payload()
+        elif self.session.check_run_cost() and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.session.is_worker:
@@ -211,6 +250,8 @@ class _CaptureHooks:
         terminalreporter.section("agenttrace")
         for line in self.session.summary_lines():
             terminalreporter.write_line(line)
+        if self.session.run_cost_message:
+            terminalreporter.write_line(f"FAILED {OPTION_MAX_RUN_COST}: {self.session.run_cost_message}", red=True)
 
 
 class _XdistControllerHooks:

@@ -1,0 +1,361 @@
+"""Per-run capture state: which test each captured span belongs to, per-test data, totals, xdist payloads.
+
+Attribution rule (one process runs one test at a time):
+
+1. A span belongs to the test that is running (setup, call or teardown) when the span ENDS.
+2. A span that ends later than its test (a background thread, a late exporter) belongs to the test in which its
+   trace id was first seen; this also applies to a span that ends during a later test but started before that
+   test began. Failing a known trace id, it belongs to the test that was running when it started.
+3. A span that ends between tests with an unseen trace id (and that started outside any test) is "unattributed":
+   counted in the run totals and reported with a one-line warning.
+
+Threads, asyncio tasks and sub-agents whose context travelled via `opentelemetry.propagate` inject/extract are
+covered: they end during the test or share its trace id. Limit: a thread that outlives its test and starts a NEW
+trace is attributed to whichever test runs when its span ends. Spans that arrive after their test's report was
+built ("late") are counted in a note of the summary; they cannot change that report.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ._config import AgentTraceConfig
+from ._errors import ConfigError
+from ._summary import DEFAULT_SUMMARY, format_summary, report_data
+
+if TYPE_CHECKING:
+    from ._live import LiveTrace
+    from ._model import Trace
+    from ._records import SpanRecord
+
+__all__ = ["AgentTraceCaptureWarning", "AgentTraceSession"]
+
+#: Names of unattributed spans kept for the summary's warning line.
+_UNATTRIBUTED_NAMES = 3
+
+
+class AgentTraceCaptureWarning(pytest.PytestWarning):
+    """Spans cannot be captured (e.g. the global tracer provider is not the OpenTelemetry SDK's)."""
+
+
+def _warn(warning: Warning) -> None:
+    warnings.warn(warning, stacklevel=3)
+
+
+class _TestBucket:
+    """The records of one test while it runs (dropped once its report data is built, unless kept)."""
+
+    __slots__ = ("end_ns", "finished", "late", "live", "nodeid", "records", "start_ns")
+
+    def __init__(self, nodeid: str, start_ns: int) -> None:
+        self.nodeid = nodeid
+        self.start_ns = start_ns
+        self.end_ns = 0
+        self.records: list[SpanRecord] = []
+        self.finished = False
+        self.late = 0
+        self.live: LiveTrace | None = None
+
+
+class AgentTraceSession:
+    """The state of one pytest session with `--agenttrace`: capture sink, per-test buckets and collected data."""
+
+    def __init__(
+        self, settings: AgentTraceConfig | None = None, *, summary: str | None = None, is_worker: bool = False
+    ) -> None:
+        self.settings = settings or AgentTraceConfig()
+        self.summary_mode = summary or self.settings.summary or DEFAULT_SUMMARY
+        self.is_worker = is_worker
+        #: Keep each test's records after its report data is built (set by features that need them later).
+        self.keep_records = False
+        #: nodeid -> records, filled only when `keep_records` is set.
+        self.kept: dict[str, list[SpanRecord]] = {}
+        #: The provider spans are captured from (None when the global provider is not the SDK's).
+        self.provider: Any = None
+        self._global_seen: Any = None
+        self._fallback_provider: Any = None
+        self._warned: set[str] = set()
+        self._lock = threading.Lock()
+        self._current: _TestBucket | None = None
+        self._buckets: dict[str, _TestBucket] = {}
+        # finished tests in run order, for "which test ran when this span started"
+        self._finished_starts: list[int] = []
+        self._finished: list[_TestBucket] = []
+        self._trace_owner: dict[str, _TestBucket] = {}
+        self.unattributed = 0
+        self.unattributed_names: list[str] = []
+        self.late = 0
+        #: (nodeid, test data) in the order reports arrived (on the controller / a non-xdist run).
+        self.results: list[tuple[str, dict[str, Any]]] = []
+        self._started = False
+        from ._budgets import budget_defaults
+        from .cost import parse_prices
+
+        table = self.settings.extra
+        #: Price overrides of `[tool.agenttrace.prices]` and the `unknown_price` policy.
+        self.prices = parse_prices(table.get("prices"), unknown_price=str(table.get("unknown_price", "error")))
+        #: Budget defaults of `[tool.agenttrace]` (max_cost_usd = ..., max_llm_calls = ..., ...).
+        self.budget_defaults = budget_defaults(table)
+        #: Run-wide cost limit (`--agenttrace-max-cost-usd`).
+        self.max_run_cost: float | None = None
+        self.run_cost_message: str | None = None
+
+    # -- capture lifecycle ---------------------------------------------------------------------------------
+    def start(self, *, warn: Callable[[Warning], None] | None = None) -> None:
+        """Receive captured spans and capture from the global tracer provider (installing one if none is set)."""
+        from . import _capture
+
+        _capture.push_sink(self.add)
+        self._started = True
+        self.check_provider(warn=warn)
+
+    def stop(self) -> None:
+        """Stop receiving spans (an outer session, if any, receives them again)."""
+        if self._started:
+            from . import _capture
+
+            _capture.pop_sink(self.add)
+            self._started = False
+
+    def check_provider(self, *, warn: Callable[[Warning], None] | None = None) -> None:
+        """Attach to the global tracer provider if it changed since last time (called at each test's setup).
+
+        A provider that is not the SDK's is warned about once per type, through `warn` (default `warnings.warn`).
+        """
+        from opentelemetry import trace as trace_api
+
+        if trace_api.get_tracer_provider() is self._global_seen:
+            return
+        from . import _capture
+
+        provider, current = _capture.ensure_global_provider()
+        self._global_seen = current
+        if provider is not None:
+            self.provider = provider
+            return
+        kind = f"{type(current).__module__}.{type(current).__qualname__}"
+        if kind not in self._warned:
+            self._warned.add(kind)
+            (warn or _warn)(
+                AgentTraceCaptureWarning(
+                    f"--agenttrace captures nothing from the global tracer provider: it is a {kind}, not an "
+                    "opentelemetry.sdk.trace.TracerProvider. Set an SDK TracerProvider globally, or pass the "
+                    "agenttrace_tracer_provider fixture (or pytest_agenttrace.capture.attach(provider)) to your "
+                    "instrumentor."
+                )
+            )
+
+    def capture_provider(self) -> Any:
+        """The SDK provider spans are captured from; a private one when the global provider is not the SDK's."""
+        if self.provider is not None:
+            return self.provider
+        if self._fallback_provider is None:
+            from . import _capture
+
+            self._fallback_provider = _capture.new_provider()
+        return self._fallback_provider
+
+    # -- attribution (on_end may run on any thread) ---------------------------------------------------------
+    def add(self, record: SpanRecord) -> None:
+        """Route one captured span to its test (see the module docstring for the rule)."""
+        current = self._current
+        if current is not None and record.start_ns >= current.start_ns:
+            current.records.append(record)
+            return
+        self._add_outside(record, current)
+
+    def _add_outside(self, record: SpanRecord, current: _TestBucket | None) -> None:
+        with self._lock:
+            owner = self._trace_owner.get(record.trace_id)
+            if owner is None:
+                owner = self._test_running_at(record.start_ns)
+            if owner is None:
+                owner = current
+            if owner is None:
+                self.unattributed += 1
+                if len(self.unattributed_names) < _UNATTRIBUTED_NAMES:
+                    self.unattributed_names.append(record.name)
+                return
+            if owner.finished:
+                owner.late += 1
+                self.late += 1
+                if self.keep_records and owner.nodeid in self.kept:
+                    self.kept[owner.nodeid].append(record)
+                return
+        owner.records.append(record)
+
+    def _test_running_at(self, ns: int) -> _TestBucket | None:
+        i = bisect.bisect_right(self._finished_starts, ns) - 1
+        if i >= 0 and ns <= self._finished[i].end_ns:
+            return self._finished[i]
+        return None
+
+    # -- per test ------------------------------------------------------------------------------------------
+    def begin_test(self, nodeid: str) -> None:
+        """A test starts (before its setup): spans ending from now on are its own."""
+        bucket = _TestBucket(nodeid, time.time_ns())
+        self._buckets[nodeid] = bucket
+        self._current = bucket
+
+    def records(self, nodeid: str) -> list[SpanRecord]:
+        """The records captured so far for a test (empty for an unknown test)."""
+        bucket = self._buckets.get(nodeid)
+        if bucket is not None:
+            return bucket.records
+        return self.kept.get(nodeid, [])
+
+    def live_trace(self, nodeid: str) -> LiveTrace:
+        """The live trace of a running test (what the `agent_trace` fixture returns); one per test."""
+        from ._live import LiveTrace
+
+        bucket = self._buckets.get(nodeid)
+        if bucket is None:
+            return LiveTrace(lambda: self.kept.get(nodeid, []), source=f"pytest:{nodeid}")
+        if bucket.live is None:
+            bucket.live = LiveTrace(lambda: bucket.records, source=f"pytest:{nodeid}")
+        return bucket.live
+
+    def trace(self, nodeid: str) -> Trace:
+        """The current `Trace` snapshot of a test."""
+        return self.live_trace(nodeid).snapshot()
+
+    def check_item(self, item: pytest.Item, trace: Trace) -> list[str]:
+        """Failure messages for the checks the `agenttrace(...)` marker asks for ([] when all pass).
+
+        The single call point for marker-driven checks (budgets from `pytest_agenttrace._budgets` land here).
+        """
+        from ._budgets import check_budget
+
+        budget = self.budget_for(item)
+        if budget is None:
+            return []
+        trace.cost_table = self.prices
+        return check_budget(trace, budget, prices=self.prices)
+
+    def budget_for(self, item: pytest.Item) -> Any:
+        """The test's budget: `[tool.agenttrace]` defaults overridden by its merged `agenttrace(...)` markers
+        (closest wins); None when neither sets anything. A bad argument raises ConfigError (checked at
+        collection by the plugin, so it surfaces as a usage error before any test runs)."""
+        from ._budgets import Budget, parse_budget, split_marker_kwargs
+
+        merged: dict[str, Any] = {}
+        for marker in reversed(list(item.iter_markers("agenttrace"))):
+            if marker.args:
+                raise ConfigError(
+                    f"@pytest.mark.agenttrace on {item.nodeid}: takes keyword arguments only, got {marker.args!r}"
+                )
+            merged.update(marker.kwargs)
+        budget_kwargs, _ = split_marker_kwargs(merged)
+        budget = parse_budget(
+            budget_kwargs, defaults=self.budget_defaults, where=f"@pytest.mark.agenttrace on {item.nodeid}"
+        )
+        return None if budget == Budget() else budget
+
+    def finish_test(self, nodeid: str) -> dict[str, Any]:
+        """The test's report data, built once all its spans are in (teardown); then its records are dropped."""
+        bucket = self._buckets.pop(nodeid, None)
+        if bucket is None:
+            return {"spans": 0}
+        if self._current is bucket:
+            self._current = None
+        with self._lock:
+            bucket.end_ns = time.time_ns()
+            bucket.finished = True
+            records = bucket.records
+            for record in records:
+                self._trace_owner.setdefault(record.trace_id, bucket)
+            self._finished_starts.append(bucket.start_ns)
+            self._finished.append(bucket)
+            if self.keep_records:
+                self.kept[nodeid] = records
+        data = self._test_data(bucket)
+        bucket.records = []
+        bucket.live = None
+        return data
+
+    def _test_data(self, bucket: _TestBucket) -> dict[str, Any]:
+        if not bucket.records:
+            return {"spans": 0}
+        try:
+            trace = bucket.live.snapshot() if bucket.live is not None else None
+            if trace is None or len(trace.records) != len(bucket.records):
+                from ._model import Trace
+
+                trace = Trace.from_records(tuple(bucket.records), source=f"pytest:{bucket.nodeid}")
+            data = report_data(trace)
+            data["cost_usd"] = self._cost(trace)
+            return data
+        except Exception as exc:  # a normalizer bug must not break the run: the summary reports it
+            return {"spans": len(bucket.records), "build_error": f"{type(exc).__name__}: {exc}"}
+
+    def _cost(self, trace: Trace) -> float | None:
+        """The test's cost in USD, None when a model has no price (the budget check reports that itself)."""
+        from .cost import UnknownPriceError
+
+        if not trace.llm_calls:
+            return 0.0
+        trace.cost_table = self.prices
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return trace.cost_usd
+        except UnknownPriceError:
+            return None
+
+    def check_run_cost(self) -> str | None:
+        """The `--agenttrace-max-cost-usd` failure message, if the run's summed cost exceeds it."""
+        from ._budgets import check_run_cost
+        from ._summary import run_totals
+
+        if self.max_run_cost is None:
+            return None
+        total = run_totals(data for _, data in self.results).get("cost_usd") or 0.0
+        self.run_cost_message = check_run_cost(float(total), self.max_run_cost)
+        return self.run_cost_message
+
+    def abandon_test(self, nodeid: str) -> None:
+        """Forget a test whose teardown report never came (interrupted run)."""
+        if nodeid in self._buckets:
+            self.finish_test(nodeid)
+
+    # -- results -------------------------------------------------------------------------------------------
+    def add_result(self, nodeid: str, data: Any) -> None:
+        """Collect a test's report data (tolerates anything that is not a dict: crashed workers)."""
+        if isinstance(data, dict):
+            self.results.append((nodeid, data))
+
+    def worker_payload(self) -> dict[str, Any]:
+        """What an xdist worker sends to the controller besides its reports (JSON-safe)."""
+        return {
+            "unattributed": self.unattributed,
+            "unattributed_names": list(self.unattributed_names),
+            "late": self.late,
+        }
+
+    def merge_worker_payload(self, payload: Any) -> None:
+        """Add a worker's payload (a missing or malformed one, from a crashed worker, is ignored)."""
+        if not isinstance(payload, dict):
+            return
+        with self._lock:
+            self.unattributed += int(payload.get("unattributed") or 0)
+            self.late += int(payload.get("late") or 0)
+            for name in payload.get("unattributed_names") or ():
+                if len(self.unattributed_names) < _UNATTRIBUTED_NAMES:
+                    self.unattributed_names.append(str(name))
+
+    def summary_lines(self) -> list[str]:
+        """The lines of the terminal summary section."""
+        return format_summary(
+            self.results,
+            mode=self.summary_mode,
+            unattributed=self.unattributed,
+            unattributed_names=self.unattributed_names,
+            late=self.late,
+        )

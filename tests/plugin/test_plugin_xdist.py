@@ -1,0 +1,86 @@
+"""The plugin under pytest-xdist: per-test data travels on reports, totals are merged on the controller."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_agenttrace.plugin import OPTION_ENABLE, OPTION_SUMMARY
+
+pytest.importorskip("xdist")
+
+TESTS = """
+import pytest
+from opentelemetry import trace
+
+tracer = trace.get_tracer("xdist")
+
+
+def chat(n):
+    attrs = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m",
+             "gen_ai.usage.input_tokens": n, "gen_ai.usage.output_tokens": 1}
+    with tracer.start_as_current_span("chat m", attributes=attrs):
+        pass
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6])
+def test_chat(agent_trace, n):
+    for _ in range(n):
+        chat(10)
+    assert len(agent_trace) == n
+
+
+def test_no_spans(agent_trace):
+    assert len(agent_trace) == 0
+"""
+
+CONFTEST = """
+from opentelemetry import trace
+
+def pytest_sessionstart(session):
+    if hasattr(session.config, "workerinput"):  # one unattributed span per worker
+        with trace.get_tracer("conftest").start_as_current_span("worker start"):
+            pass
+"""
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_totals_are_merged_on_the_controller(pt: pytest.Pytester, workers: str) -> None:
+    pt.makepyfile(test_dist=TESTS)
+    pt.makeconftest(CONFTEST)
+    result = pt.runpytest_subprocess(OPTION_ENABLE, f"{OPTION_SUMMARY}=all", "-p", "xdist", "-n", workers)
+    result.assert_outcomes(passed=7)
+    unattributed = 2 if workers == "2" else 0
+    result.stdout.fnmatch_lines(
+        [
+            "*= agenttrace =*",
+            "test_dist.py::test_chat[[]6[]] * 6 * 0 * 60 * 6 * 0 * -",
+            f"totals: 6 tests with traces, 21 LLM calls, 0 tool calls, 210 input tokens, 21 output tokens, "
+            f"0 errors, {unattributed} unattributed spans",
+        ]
+    )
+    out = result.stdout.str()
+    assert out.count("= agenttrace =") == 1  # workers print nothing
+    assert out.count("test_dist.py::test_") >= 7  # every test listed once in "all" mode (plus progress lines)
+    if workers == "2":
+        result.stdout.fnmatch_lines(
+            ["warning: 2 spans ended outside any test*(first: 'worker start', 'worker start')*"]
+        )
+
+
+def test_worker_crash_is_tolerated(pt: pytest.Pytester) -> None:
+    pt.makepyfile(
+        test_crash="""
+        import os
+        from opentelemetry import trace
+
+        def test_ok(agent_trace):
+            with trace.get_tracer("x").start_as_current_span("chat m", attributes={"gen_ai.operation.name": "chat"}):
+                pass
+
+        def test_crash():
+            os._exit(1)
+        """
+    )
+    result = pt.runpytest_subprocess(OPTION_ENABLE, "-p", "xdist", "-n", "1")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["totals: 1 tests with traces, 1 LLM calls, *"])
