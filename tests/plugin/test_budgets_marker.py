@@ -1,4 +1,4 @@
-"""`@pytest.mark.agenttrace(...)` budgets, `[tool.agenttrace]` defaults and `--agenttrace-max-cost-usd`, through pytester."""
+"""Budgets: `agenttrace(...)` markers, `[tool.agenttrace]` defaults, `--agenttrace-max-cost-usd` (pytester)."""
 
 from __future__ import annotations
 
