@@ -125,12 +125,14 @@ def _unknown_keys_error(unknown: list[str], where: str) -> ConfigError:
     for key in unknown:
         close = difflib.get_close_matches(key, BUDGET_KEYS, n=1)
         hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    valid = ", ".join((*BUDGET_KEYS, *CASSETTE_KEYS))
+    valid = ", ".join((*BUDGET_KEYS, *CASSETTE_KEYS, *OTHER_KEYS))
     return ConfigError(f"{where}: unknown argument(s) {', '.join(hints)}; valid arguments: {valid}")
 
 
 #: Marker arguments that belong to cassettes (`tools` too when it maps names to dotted paths).
 CASSETTE_KEYS: tuple[str, ...] = ("cassette", "record_mode", "tool_overrides")
+#: Marker arguments of other plugin features: `baseline=True` (or a list of volatile patterns).
+OTHER_KEYS: tuple[str, ...] = ("baseline",)
 
 
 def split_marker_kwargs(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -138,7 +140,7 @@ def split_marker_kwargs(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     budget: dict[str, Any] = {}
     cassette: dict[str, Any] = {}
     for key, value in kwargs.items():
-        if key in CASSETTE_KEYS or (key == "tools" and isinstance(value, Mapping)):
+        if key in CASSETTE_KEYS or key in OTHER_KEYS or (key == "tools" and isinstance(value, Mapping)):
             cassette[key] = value
         else:
             budget[key] = value

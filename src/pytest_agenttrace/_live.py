@@ -21,13 +21,36 @@ class LiveTrace:
     `snapshot()` returns the plain `Trace` as of now; assertion helpers accept either through `as_trace`.
     """
 
-    __slots__ = ("_count", "_get_records", "_snapshot", "_source")
+    __slots__ = ("_baseline", "_count", "_get_records", "_snapshot", "_source")
 
     def __init__(self, get_records: Callable[[], Sequence[SpanRecord]], *, source: str | None = None) -> None:
         self._get_records = get_records
         self._source = source
         self._snapshot: Trace | None = None
         self._count = -1
+        self._baseline: Callable[..., str | None] | None = None
+
+    def bind_baseline(self, check: Callable[..., str | None]) -> None:
+        """Set the function that compares a trace with this test's stored baseline (done by the plugin)."""
+        self._baseline = check
+
+    def assert_matches_baseline(
+        self, *, name: str | None = None, volatile: Sequence[str] = (), include_results: bool = False
+    ) -> None:
+        """Assert the trajectory equals the test's golden baseline (`baselines/<module>/<test>.json`).
+
+        Ids, timestamps, durations and token counts are never compared; `volatile` names what may change
+        (`"tool_calls[*].arguments.timestamp"`, a bare key name, ...). A missing or different baseline fails with
+        a diff and the command that accepts the new trajectory (`--agenttrace-update`).
+        """
+        __tracebackhide__ = True
+        if self._baseline is None:
+            raise RuntimeError("assert_matches_baseline() needs the agent_trace fixture of a pytest --agenttrace run")
+        problem = self._baseline(self.snapshot(), name=name, volatile=volatile, include_results=include_results)
+        if problem is not None:
+            from .assertions import AgentAssertionError
+
+            raise AgentAssertionError(problem)
 
     def snapshot(self) -> Trace:
         """The trace of every record captured so far (rebuilt only when new records arrived)."""

@@ -22,6 +22,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -103,6 +104,12 @@ class AgentTraceSession:
         self.prices = parse_prices(table.get("prices"), unknown_price=str(table.get("unknown_price", "error")))
         #: Budget defaults of `[tool.agenttrace]` (max_cost_usd = ..., max_llm_calls = ..., ...).
         self.budget_defaults = budget_defaults(table)
+        from .baseline import BaselineStore
+
+        #: Golden trajectories (`assert_matches_baseline`, marker `baseline=`); the plugin sets root and update.
+        self.baselines = BaselineStore(Path("."), update=False)
+        #: Test folders whose unused baselines are reported (set only when the whole suite was selected).
+        self.baseline_dirs: list[str] = []
         #: Run-wide cost limit (`--agenttrace-max-cost-usd`).
         self.max_run_cost: float | None = None
         self.run_cost_message: str | None = None
@@ -233,11 +240,17 @@ class AgentTraceSession:
         """
         from ._budgets import check_budget
 
+        failures: list[str] = []
         budget = self.budget_for(item)
-        if budget is None:
-            return []
-        trace.cost_table = self.prices
-        return check_budget(trace, budget, prices=self.prices)
+        if budget is not None:
+            trace.cost_table = self.prices
+            failures += check_budget(trace, budget, prices=self.prices)
+        baseline = self.baseline_for(item)
+        if baseline is not None:
+            problem = self.check_baseline(item, trace, **baseline)
+            if problem is not None:
+                failures.append(problem)
+        return failures
 
     def budget_for(self, item: pytest.Item) -> Any:
         """The test's budget: `[tool.agenttrace]` defaults overridden by its merged `agenttrace(...)` markers
@@ -257,6 +270,35 @@ class AgentTraceSession:
             budget_kwargs, defaults=self.budget_defaults, where=f"@pytest.mark.agenttrace on {item.nodeid}"
         )
         return None if budget == Budget() else budget
+
+    def baseline_for(self, item: pytest.Item) -> dict[str, Any] | None:
+        """The `baseline=` marker argument as keyword arguments of `check_baseline` (None: no baseline check).
+
+        `baseline=True`, a list of volatile patterns, or `{"volatile": [...], "include_results": bool, "name": str}`.
+        """
+        marker = item.get_closest_marker("agenttrace")
+        value = marker.kwargs.get("baseline") if marker is not None else None
+        where = f"@pytest.mark.agenttrace(baseline=...) on {item.nodeid}"
+        if value is None or value is False:
+            return None
+        if value is True:
+            return {}
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return {"volatile": list(value)}
+        if isinstance(value, dict) and set(value) <= {"volatile", "include_results", "name"}:
+            return dict(value)
+        raise ConfigError(
+            f"{where}: got {value!r}; use True, a list of volatile patterns, or "
+            '{"volatile": [...], "include_results": True, "name": "..."}'
+        )
+
+    def check_baseline(
+        self, item: Any, trace: Trace, *, name: str | None = None, volatile: Any = (), include_results: bool = False
+    ) -> str | None:
+        """Compare a test's trace with its stored baseline (or write it with --agenttrace-update)."""
+        return self.baselines.check(
+            item.nodeid, item.path, name or item.name, trace, volatile, include_results=include_results
+        )
 
     def finish_test(self, nodeid: str) -> dict[str, Any]:
         """The test's report data, built once all its spans are in (teardown); then its records are dropped."""
@@ -337,6 +379,7 @@ class AgentTraceSession:
             "unattributed": self.unattributed,
             "unattributed_names": list(self.unattributed_names),
             "late": self.late,
+            "baselines": self.baselines.to_payload(),
         }
 
     def merge_worker_payload(self, payload: Any) -> None:
@@ -346,16 +389,19 @@ class AgentTraceSession:
         with self._lock:
             self.unattributed += int(payload.get("unattributed") or 0)
             self.late += int(payload.get("late") or 0)
+            baselines = payload.get("baselines")
+            self.baselines.merge(baselines if isinstance(baselines, dict) else None)
             for name in payload.get("unattributed_names") or ():
                 if len(self.unattributed_names) < _UNATTRIBUTED_NAMES:
                     self.unattributed_names.append(str(name))
 
     def summary_lines(self) -> list[str]:
         """The lines of the terminal summary section."""
-        return format_summary(
+        lines = format_summary(
             self.results,
             mode=self.summary_mode,
             unattributed=self.unattributed,
             unattributed_names=self.unattributed_names,
             late=self.late,
         )
+        return lines + self.baselines.summary_lines(self.baseline_dirs)

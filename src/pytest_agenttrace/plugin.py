@@ -7,6 +7,7 @@ capture is enabled.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -31,6 +32,8 @@ SUMMARY_CHOICES = SUMMARY_MODES
 #: The cassette record-mode option and its choices (vcrpy's names; `none` is forced when CI is set).
 OPTION_RECORD_MODE = "--agenttrace-record-mode"
 RECORD_MODE_CHOICES = RECORD_MODES
+#: The option that accepts new and changed baselines.
+OPTION_UPDATE = "--agenttrace-update"
 #: The run-wide cost limit option.
 OPTION_MAX_RUN_COST = "--agenttrace-max-cost-usd"
 #: The marker carrying per-test checks (budgets).
@@ -48,8 +51,8 @@ MARKER_HELP = (
 )
 
 _SESSION = pytest.StashKey["AgentTraceSession"]()
-#: The validated budget of a test (None: nothing to check).
-_BUDGET = pytest.StashKey[Any]()
+#: Whether a test has marker-driven checks (budgets, baseline) to run after its body.
+_CHECKS = pytest.StashKey[bool]()
 #: The exception that ended an agent_cassette test's body (so the fixture does not report the same miss twice).
 _CALL_EXCEPTION = pytest.StashKey["BaseException | None"]()
 
@@ -98,6 +101,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="USD",
         help="fail the run when the summed cost of every test's LLM calls exceeds USD",
     )
+    group.addoption(
+        OPTION_UPDATE,
+        action="store_true",
+        default=False,
+        dest="agenttrace_update",
+        help="write new and changed trajectory baselines (agent_trace.assert_matches_baseline / baseline=True)",
+    )
     parser.addini(INI_ENABLE, type="bool", default=False, help=f"capture agent traces, like {OPTION_ENABLE}")
 
 
@@ -127,6 +137,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     session.max_run_cost = config.getoption("agenttrace_max_cost_usd", None)
+    session.baselines.root = config.rootpath
+    session.baselines.update = bool(config.getoption("agenttrace_update", False))
     config.stash[_SESSION] = session
     session.start(warn=lambda w: config.issue_config_time_warning(w, stacklevel=2))
     config.pluginmanager.register(_CaptureHooks(config, session), "agenttrace-capture")
@@ -144,9 +156,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
         for item in items:
             try:
-                item.stash[_BUDGET] = session.budget_for(item)
+                checks = session.budget_for(item) is not None or session.baseline_for(item) is not None
             except ConfigError as exc:
                 raise pytest.UsageError(str(exc)) from None
+            item.stash[_CHECKS] = checks
+        if _whole_suite_selected(config):
+            session.baseline_dirs = sorted({str(item.path.parent) for item in items})
     for item in items:
         names = getattr(item, "fixturenames", None)
         if names is None or "agent_cassette" in names:
@@ -168,6 +183,17 @@ def pytest_runtest_makereport(
     if call.when == "call" and "agent_cassette" in getattr(item, "fixturenames", ()):
         item.stash[_CALL_EXCEPTION] = call.excinfo.value if call.excinfo is not None else None
     return report
+
+
+def _whole_suite_selected(config: pytest.Config) -> bool:
+    """Unused baselines are only reported when no -k/-m/--lf/node-id selection hid some tests."""
+    if config.getoption("keyword", "") or config.getoption("markexpr", ""):
+        return False
+    if config.getoption("lf", False) or config.getoption("failedfirst", False):
+        return False
+    from pathlib import Path
+
+    return all("::" not in str(arg) and Path(str(arg)).is_dir() for arg in config.args)
 
 
 def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, right: object) -> list[str] | None:
@@ -213,7 +239,7 @@ class _CaptureHooks:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if report.when == "call" and item.stash.get(_BUDGET, None) is not None:
+        if report.when == "call" and item.stash.get(_CHECKS, False):
             self._check(item, report)
         elif report.when == "teardown":
             setattr(report, REPORT_ATTR, self.session.finish_test(item.nodeid))
@@ -271,7 +297,9 @@ def agent_trace(request: pytest.FixtureRequest) -> LiveTrace:
     session = request.config.stash.get(_SESSION, None)
     if session is None:
         pytest.fail(_not_enabled("the agent_trace fixture"), pytrace=False)
-    return session.live_trace(request.node.nodeid)
+    live = session.live_trace(request.node.nodeid)
+    live.bind_baseline(functools.partial(session.check_baseline, request.node))
+    return live
 
 
 @pytest.fixture(scope="session")
