@@ -13,6 +13,7 @@ Counting rules:
 
 from __future__ import annotations
 
+import gc
 import json
 import warnings
 from collections.abc import Sequence
@@ -89,7 +90,21 @@ class _Span:
 
 
 def build_trace(records: Sequence[SpanRecord], *, source: str | None = None) -> Trace:
-    """Build the tree and the normalized steps from span records (see the module docstring for the rules)."""
+    """Build the tree and the normalized steps from span records (see the module docstring for the rules).
+
+    The cyclic GC is paused while building: the build allocates many objects and frees none, so collections
+    during it only re-scan what is being built (measured: ~25% of the time, and non-linear growth).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_trace(records, source=source)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build_trace(records: Sequence[SpanRecord], *, source: str | None) -> Trace:
     notes: list[str] = []
     nodes, roots, ordered = _build_tree(records, notes, source)
     spans: dict[int, _Span] = {}

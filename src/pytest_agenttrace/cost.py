@@ -18,6 +18,7 @@ genai-prices' `Usage`; cache tokens are priced at their own rates, never counted
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -218,11 +219,20 @@ def genai_provider_id(provider: str | None) -> str | None:
 
 
 def _genai_price(call: LLMCall, refs: list[str], *, inp: int, out: int, cr: int, cw: int) -> CallPrice | None:
+    # Prices change by date, not by second: calls on the same day with the same model and usage cost the same, so
+    # the lookup is memoized per day (a test suite prices thousands of identical calls).
+    day = call.start_ns // 86_400_000_000_000 if call.start_ns > 0 else None
+    return _genai_price_cached(tuple(refs), genai_provider_id(call.provider), day, inp, out, cr, cw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _genai_price_cached(
+    refs: tuple[str, ...], provider_id: str | None, day: int | None, inp: int, out: int, cr: int, cw: int
+) -> CallPrice | None:
     from genai_prices import Usage, calc_price
 
     usage = Usage(input_tokens=inp, output_tokens=out, cache_read_tokens=cr, cache_write_tokens=cw)
-    when = datetime.fromtimestamp(call.start_ns / 1e9, tz=UTC) if call.start_ns > 0 else None
-    provider_id = genai_provider_id(call.provider)
+    when = datetime.fromtimestamp(day * 86_400, tz=UTC) if day is not None else None
     for ref in refs:
         for pid in dict.fromkeys((provider_id, None)):
             try:

@@ -333,8 +333,3 @@ def indexed_openinference_messages(attrs: Mapping[str, Any], prefix: str, *, def
         if parts:
             out.append(Message(role=str(role), parts=tuple(parts), name=_s(flat.get("message.name"))))
     return tuple(out)
-
-
-def has_prefix(attrs: Mapping[str, Any], prefix: str) -> bool:
-    """Whether any key starts with `prefix` (cheap enough for the few LLM spans it is called on)."""
-    return any(k.startswith(prefix) for k in attrs)

@@ -13,7 +13,7 @@ from typing import Any
 
 from .._records import SpanRecord
 from ._facts import Facts, as_float, as_int, as_str_tuple, first, suffix_after
-from ._messages import has_prefix, indexed_genai_messages, parse_messages
+from ._messages import indexed_genai_messages, parse_messages
 
 LLM_OPERATIONS = frozenset(
     {"chat", "text_completion", "generate_content", "completion", "embeddings", "embedding", "responses", "response"}
@@ -154,7 +154,7 @@ def _llm_fields(rec: SpanRecord, f: Facts) -> None:
         f.set("input_messages", parse_messages(inp))
     elif isinstance(a.get("gen_ai.prompt"), str):
         f.set("input_messages", parse_messages(a["gen_ai.prompt"]))
-    elif "gen_ai.prompt.0.role" in a or "gen_ai.prompt.0.content" in a or has_prefix(a, "gen_ai.prompt."):
+    elif _indexed(a, "gen_ai.prompt.0."):
         f.set("input_messages", indexed_genai_messages(a, "gen_ai.prompt", default_role="user"))
     sys_instr = first(a, "gen_ai.system_instructions")
     if sys_instr is not None:
@@ -164,12 +164,20 @@ def _llm_fields(rec: SpanRecord, f: Facts) -> None:
         f.set("output_messages", parse_messages(out, default_role="assistant"))
     elif isinstance(a.get("gen_ai.completion"), str):
         f.set("output_messages", parse_messages(a["gen_ai.completion"], default_role="assistant"))
-    elif "gen_ai.completion.0.role" in a or "gen_ai.completion.0.content" in a or has_prefix(a, "gen_ai.completion."):
+    elif _indexed(a, "gen_ai.completion.0."):
         f.set("output_messages", indexed_genai_messages(a, "gen_ai.completion", default_role="assistant"))
     elif isinstance(a.get("gen_ai.output"), str) and f.role == "llm":
         f.set("output_messages", parse_messages(a["gen_ai.output"], default_role="assistant"))
     if rec.events and ("input_messages" not in f.fields or "output_messages" not in f.fields):
         _event_messages(rec, f)
+
+
+_INDEXED_FIELDS = ("role", "content", "tool_call_id", "finish_reason", "tool_calls.0.name", "function_call.name")
+
+
+def _indexed(a: Any, prefix: str) -> bool:
+    """Whether the first message of an indexed prefix (`gen_ai.prompt.0.`) is present (no scan of every key)."""
+    return any(prefix + field in a for field in _INDEXED_FIELDS)
 
 
 def _event_messages(rec: SpanRecord, f: Facts) -> None:

@@ -58,7 +58,7 @@ def read_path(path: str, *, max_bytes: int) -> bytes:
         if size > max_bytes:
             raise _too_big(path, f"file is {size:,} bytes", max_bytes)
         with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)
+            data = f.read(min(size, max_bytes) + 1)  # not the whole limit up front (peak memory)
     except FileNotFoundError:
         raise TraceFormatError("no such file; check the path", path=path) from None
     except IsADirectoryError:
