@@ -530,3 +530,70 @@ def test_to_json_schema() -> None:
     assert data["totals"]["llm_calls"] == 2 and data["totals"]["tool_calls"] == 1
     assert {"input_tokens", "output_tokens", "errors"} <= set(data["totals"])
     json.dumps(data)
+
+
+def test_pydantic_ai_output_tools_are_not_tool_calls() -> None:
+    final = {"type": "tool_call", "id": "c9", "name": "final_result", "arguments": {"answer": "ok"}}
+    recs = [
+        chat(
+            "c1",
+            None,
+            0,
+            outputs=[parts_msg("assistant", final)],
+            finish=("tool_call",),
+            model_request_parameters=json.dumps({"output_tools": [{"name": "final_result"}], "function_tools": []}),
+        ),
+    ]
+    assert Trace.from_records(recs).tool_calls == ()
+
+
+def test_system_instructions_become_a_leading_system_message() -> None:
+    recs = [
+        chat(
+            "c1",
+            None,
+            0,
+            inputs=[parts_msg("user", {"type": "text", "content": "hi"})],
+            **{"gen_ai.system_instructions": json.dumps([{"type": "text", "content": "Be brief."}])},
+        )
+    ]
+    (call,) = Trace.from_records(recs).llm_calls
+    assert [(m.role, m.text) for m in call.input_messages] == [("system", "Be brief."), ("user", "hi")]
+
+
+def test_twin_tool_spans_in_two_traces_are_one_call() -> None:
+    # OpenInference's TOOL span is never made current: a @tool span inside it starts its own trace
+    outer = span(
+        "t1",
+        "get_weather",
+        "a",
+        10,
+        end=50,
+        **{"openinference.span.kind": "TOOL", "tool.name": "get_weather", "input.value": "Paris"},
+    )
+    inner = SpanRecord(
+        trace_id="f" * 32,
+        span_id="00000000000000t2",
+        name="execute_tool get_weather",
+        start_ns=20,
+        end_ns=40,
+        attributes={
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "get_weather",
+            "gen_ai.tool.call.arguments": '{"city": "Paris"}',
+            "gen_ai.tool.call.result": '"sunny"',
+        },
+    )
+    trace = Trace.from_records([agent_span("a", "travel", None, 0, 100), outer, inner])
+    (tc,) = trace.tool_calls
+    assert (tc.agent, tc.result) == ("travel", "sunny")
+    # two separate executions (not nested in time) stay two calls
+    later = SpanRecord(
+        trace_id="f" * 32,
+        span_id="00000000000000t3",
+        name="execute_tool get_weather",
+        start_ns=60,
+        end_ns=70,
+        attributes=dict(inner.attributes),
+    )
+    assert len(Trace.from_records([agent_span("a", "travel", None, 0, 100), outer, inner, later]).tool_calls) == 2

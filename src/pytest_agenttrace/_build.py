@@ -27,6 +27,7 @@ from ._model import (
     Message,
     Retrieval,
     SpanNode,
+    TextPart,
     ToolCall,
     ToolResultPart,
     Trace,
@@ -323,12 +324,6 @@ def _agents(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[AgentRun]:
 
 # ------------------------------------------------------------------------------------------------ LLM calls
 
-_LLM_FIELDS = (
-    "provider", "operation", "request_model", "response_model", "response_id", "input_tokens", "output_tokens",
-    "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "finish_reasons", "temperature",
-    "input_messages", "output_messages", "recorded_cost_usd", "streaming",
-)  # fmt: skip
-
 
 def _llm_calls(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[LLMCall]:
     llm_spans = [spans[id(n)] for n in ordered if (f := spans[id(n)].facts) is not None and f.role == "llm"]
@@ -382,6 +377,15 @@ def _llm_calls(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[LLMCall
 def _make_llm_call(sp: _Span, f: dict[str, Any], error: str | None) -> LLMCall:
     rec = sp.node.record
     out_msgs: tuple[Message, ...] = f.get("output_messages") or ()
+    in_msgs: tuple[Message, ...] = f.get("input_messages") or ()
+    instructions = f.get("system_instructions")
+    if instructions is not None and not any(m.role == "system" for m in in_msgs):
+        from .conventions._messages import parse_messages
+
+        system = parse_messages(instructions, default_role="system")
+        text = "\n".join(m.text for m in system if m.text)
+        if text:  # GenAI semconv keeps instructions apart; one shape for all: a leading system message
+            in_msgs = (Message(role="system", parts=(TextPart(content=text),)), *in_msgs)
     finish = tuple(canonical_finish_reason(r) for r in f.get("finish_reasons") or ())
     if not finish:
         finish = tuple(canonical_finish_reason(m.finish_reason) for m in out_msgs if m.finish_reason)
@@ -400,7 +404,7 @@ def _make_llm_call(sp: _Span, f: dict[str, Any], error: str | None) -> LLMCall:
         reasoning_tokens=f.get("reasoning_tokens"),
         finish_reasons=finish,
         temperature=f.get("temperature"),
-        input_messages=f.get("input_messages") or (),
+        input_messages=in_msgs,
         output_messages=out_msgs,
         error=error,
         agent=_agent_name(sp),
@@ -476,6 +480,7 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
         f["_error"] = _error_of(node.record)
         merged_into[id(node)] = f
         span_tools.append((sp, f))
+    span_tools = _merge_twin_tool_spans(span_tools)
 
     # 2. candidates from messages
     candidates: list[_Candidate] = []
@@ -542,6 +547,11 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
                     by_id[p.id] = c
                 candidates.append(c)
     candidates.sort(key=lambda c: c.time)
+    output_tools = {
+        name for n in ordered if (fx := spans[id(n)].facts) is not None for name in fx.fields.get("output_tools", ())
+    }
+    if output_tools:  # pydantic-ai's final_result: how the answer is returned, not a tool the agent ran
+        candidates = [c for c in candidates if c.name not in output_tools]
 
     # 3. merge span tools with candidates
     out: list[ToolCall] = []
@@ -617,6 +627,50 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
         )
     out.sort(key=lambda t: t.start_ns)
     return out
+
+
+def _merge_twin_tool_spans(span_tools: list[tuple[_Span, dict[str, Any]]]) -> list[tuple[_Span, dict[str, Any]]]:
+    """Two tool spans of one execution seen by two instrumentations that are not parent and child (OpenInference
+    never makes its TOOL span current, so a `@tool` span beneath it starts a trace of its own): same name, same
+    arguments, one interval inside the other. The one that knows its agent is kept; the other fills its gaps."""
+    by_name: dict[str, list[int]] = {}
+    for i, (_, f) in enumerate(span_tools):
+        by_name.setdefault(f["name"], []).append(i)
+    dropped: set[int] = set()
+    for indexes in by_name.values():
+        if len(indexes) < 2:
+            continue
+        for a_pos, i in enumerate(indexes):
+            if i in dropped:
+                continue
+            sa, fa = span_tools[i]
+            ra = sa.node.record
+            for j in indexes[a_pos + 1 :]:
+                if j in dropped:
+                    continue
+                sb, fb = span_tools[j]
+                rb = sb.node.record
+                if ra.trace_id == rb.trace_id:
+                    continue  # same trace: nesting was handled above, siblings are two calls
+                inside = (ra.start_ns <= rb.start_ns and rb.end_ns <= ra.end_ns) or (
+                    rb.start_ns <= ra.start_ns and ra.end_ns <= rb.end_ns
+                )
+                args_a, args_b = _norm_args(fa.get("arguments")), _norm_args(fb.get("arguments"))
+                if not inside or (
+                    args_a is not None
+                    and args_b is not None
+                    and not (_same_args(args_a, args_b) or _same_args(args_b, args_a))
+                ):
+                    continue
+                keep, drop = (i, j) if sa.agent is not None or sb.agent is None else (j, i)
+                kf, df = span_tools[keep][1], span_tools[drop][1]
+                for k, v in df.items():
+                    if kf.get(k) is None:
+                        kf[k] = v
+                dropped.add(drop)
+                if drop == i:
+                    break
+    return [t for k, t in enumerate(span_tools) if k not in dropped]
 
 
 # ----------------------------------------------------------------------------------------------- retrievals

@@ -772,12 +772,13 @@ def _note(text: str) -> None:
 
 
 @contextlib.contextmanager
-def capture(*, provider: Any = None, forward: bool = True, note: bool = True) -> Iterator[LiveTrace]:
+def capture(*, provider: Any = None, forward: bool = False, note: bool = True) -> Iterator[LiveTrace]:
     """Collect the spans that end during the block into a trace (a `LiveTrace`, complete when the block exits).
 
     Spans come from `provider` (an SDK `TracerProvider`) or the global SDK provider (one is installed when none
-    is set), through the plugin's capture processor, with or without `--agenttrace`. `forward=True` also hands
-    them to the running `--agenttrace` session, so the test's `agent_trace` and reports still see them. With
+    is set), through the plugin's capture processor, with or without `--agenttrace`. They are not passed on to
+    the `--agenttrace` session unless `forward=True`: each hypothesis example is a run of its own, and since
+    hypothesis seeds `random` per example, the SDK repeats span ids from one example to the next. With
     `note=True`, inside a hypothesis test the trajectory is `note()`d: a falsifying example prints it.
     """
     from . import _capture

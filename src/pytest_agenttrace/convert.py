@@ -14,6 +14,7 @@ import importlib
 import inspect
 import json
 import keyword
+import os
 import re
 import sys
 import textwrap
@@ -245,7 +246,8 @@ def render_test(
             head.extend(_comment(f"[{f.rule}] {f.message} (span {f.span_id})", prefix="  "))
         head.append("")
         head.append("The expectations below reproduce the recording. To state the correct behaviour:")
-        head.extend("  " + h for h in _hints(findings, trace))
+        for hint in _hints(findings, trace):
+            head.extend(_comment(hint, prefix="  "))
         head.append("The test then fails until the agent is fixed.")
     else:
         head.append("agenttrace lint found nothing wrong in the recording: the expectations below pin it.")
@@ -306,7 +308,7 @@ def render_test(
         lines.append(f"    {_call_expr(t.name, t.arguments)},  # [{i}]{note}")
     lines.append("]")
     if schema:
-        lines.append(f"OUTPUT_SCHEMA = {_literal(schema, 16)}")
+        lines.append(f"OUTPUT_SCHEMA = {_literal(schema)}")
 
     totals = trace.totals
     budget_tokens = int(totals.total_tokens * HEADROOM) + 1 if totals.total_tokens else None
@@ -403,6 +405,8 @@ def entrypoint_is_async(entrypoint: str) -> bool:
     module, _, attr = entrypoint.partition(":")
     if not module or not attr:
         raise ConfigError(f"--entrypoint {entrypoint!r}: expected 'package.module:function'")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())  # the console script's path lacks the project root, pytest's does not
     try:
         fn = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as exc:

@@ -1,14 +1,26 @@
 """pydantic-ai / logfire extras beyond GenAI semconv: `final_result`, `agent_name`, `pydantic_ai.all_messages`,
-and the pre-1.0 names (`agent run` spans, `running tool` spans with `tool_arguments` / `tool_response`)."""
+the pre-1.0 names (`agent run` spans, `running tool` spans with `tool_arguments` / `tool_response`), and the
+structured-output tools of a chat span (`model_request_parameters.output_tools`: answers, not tool calls)."""
 
 from __future__ import annotations
 
+from .._model import parse_json_maybe
 from .._records import SpanRecord
 from ._facts import Facts, first
 
 
 def extract(rec: SpanRecord) -> Facts | None:
     a = rec.attributes
+    params = a.get("model_request_parameters")
+    if params is not None:
+        # a chat span: the structured-output "tools" (final_result) are how the answer is returned, not tool calls
+        data = parse_json_maybe(params)
+        names = (
+            [t.get("name") for t in (data.get("output_tools") or []) if isinstance(t, dict) and t.get("name")]
+            if isinstance(data, dict)
+            else []
+        )
+        return Facts(fields={"output_tools": tuple(names)}) if names else None
     if "final_result" in a or "agent_name" in a or "pydantic_ai.all_messages" in a:
         f = Facts(role="agent")
         f.set("name", first(a, "gen_ai.agent.name", "agent_name"))
