@@ -53,6 +53,7 @@ def chat(
     tin=10,
     tout=5,
     finish=("stop",),
+    end: int | None = None,
     **extra: object,
 ) -> SpanRecord:
     attrs = {
@@ -67,7 +68,7 @@ def chat(
         "gen_ai.output.messages": json.dumps(list(outputs)),
         **extra,
     }
-    return span(sid, f"chat {model}", parent, t, **attrs)
+    return span(sid, f"chat {model}", parent, t, end=end, **attrs)
 
 
 def tool_span(
@@ -300,9 +301,17 @@ def test_agent_span_totals_are_never_counted() -> None:
     assert trace.output_tokens == 10
 
 
-def test_same_response_id_is_one_call() -> None:
-    recs = [chat("c1", None, 0, **{"gen_ai.response.id": "r1"}), chat("c2", None, 50, **{"gen_ai.response.id": "r1"})]
+def test_same_response_id_is_one_call_when_the_spans_overlap() -> None:
+    # two instrumentations of one model call (possibly in two traces)
+    recs = [
+        chat("c1", None, 0, end=100, **{"gen_ai.response.id": "r1"}),
+        chat("c2", None, 10, end=90, **{"gen_ai.response.id": "r1"}),
+    ]
     assert len(Trace.from_records(recs).llm_calls) == 1
+    # a mock that reuses one canned id for sequential calls: two calls, tokens counted twice
+    recs = [chat("c1", None, 0, **{"gen_ai.response.id": "r1"}), chat("c2", None, 50, **{"gen_ai.response.id": "r1"})]
+    trace = Trace.from_records(recs)
+    assert len(trace.llm_calls) == 2 and trace.input_tokens == 20
 
 
 def test_deprecated_names_and_indexed_messages() -> None:

@@ -390,7 +390,7 @@ def test_from_schema_without_size_limits_keeps_values_small() -> None:
     big = find(from_schema({"type": "array", "items": {"type": "string"}}), lambda v: len(v) >= 5, settings=FIND)
     assert len(big) == 5
     with pytest.raises(NoSuchExample):
-        find(from_schema({"type": "array"}), lambda v: len(v) > 5, settings=settings(FIND, max_examples=200))
+        find(from_schema({"type": "array"}), lambda v: len(v) > 5, settings=settings(FIND, max_examples=100))
 
 
 @pytest.mark.parametrize(
@@ -528,7 +528,7 @@ def test_replaying_applies_the_perturbation_from_its_step_on(recorded: Path, glo
     ]
     assert [c.source for c in session.calls] == ["override", "replayed", "override", "override", "override"]
     assert trace.tool_names == ["search", "lookup", "search", "search", "search"]
-    assert [c.error for c in trace.tool_calls][2:] == ["down"] * 3 or all(c.error for c in trace.tool_calls[2:])
+    assert [c.error for c in trace.tool_calls] == [None, None, *["ConnectionError: down"] * 3]
     assert RAN == []  # no real tool ran
 
 
@@ -576,22 +576,27 @@ def test_a_failing_example_notes_its_trajectory(recorded: Path, global_provider:
     assert "tool search(query='b') -> ERROR" in notes
 
 
-def test_capture_forwards_to_the_running_session_and_collects_only_the_block(global_provider: None) -> None:
+def test_capture_collects_only_the_block_and_forwards_only_when_asked(global_provider: None) -> None:
     from pytest_agenttrace import _capture
 
     outer: list[Any] = []
     _capture.push_sink(outer.append)
     try:
-        lookup("A0")  # before the block: not in its trace
-        with capture(note=False) as trace:
+        lookup("A0")  # before the blocks: in neither trace
+        with capture(note=False) as private:
             lookup("A1")
-        with capture(forward=False, note=False) as private:
+        with capture(forward=True, note=False) as forwarded:
             lookup("A2")
+        lookup("A3")
     finally:
         _capture.pop_sink(outer.append)
-    assert [c.arguments for c in trace.tool_calls] == [{"order_id": "A1"}]
-    assert [c.arguments for c in private.tool_calls] == [{"order_id": "A2"}]
-    assert [r.attributes["gen_ai.tool.call.arguments"] for r in outer] == ['{"order_id": "A0"}', '{"order_id": "A1"}']
+    assert [c.arguments for c in private.tool_calls] == [{"order_id": "A1"}]
+    assert [c.arguments for c in forwarded.tool_calls] == [{"order_id": "A2"}]
+    assert [r.attributes["gen_ai.tool.call.arguments"] for r in outer] == [
+        '{"order_id": "A0"}',
+        '{"order_id": "A2"}',
+        '{"order_id": "A3"}',
+    ]
 
 
 def test_capture_reads_a_given_provider() -> None:

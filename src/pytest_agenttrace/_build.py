@@ -358,7 +358,7 @@ def _llm_calls(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[LLMCall
                 errors.append(_error_of(anc.record))
         call = _make_llm_call(sp, fields, next((e for e in errors if e), None))
         rid = call.response_id
-        if rid and rid in by_response_id:
+        if rid and rid in by_response_id and _overlap(calls[by_response_id[rid]], call):
             # one model call seen by two instrumentations (possibly in two traces when one of them never makes
             # its span current): keep the one that knows its agent, fill its gaps from the other
             i = by_response_id[rid]
@@ -415,6 +415,12 @@ def _make_llm_call(sp: _Span, f: dict[str, Any], error: str | None) -> LLMCall:
         recorded_cost_usd=f.get("recorded_cost_usd"),
         streaming=f.get("streaming"),
     )
+
+
+def _overlap(a: LLMCall, b: LLMCall) -> bool:
+    """Whether two calls' spans overlap in time (one model call seen twice); sequential calls that reuse a
+    response id (canned mock replies) stay two calls."""
+    return a.start_ns <= b.end_ns and b.start_ns <= a.end_ns
 
 
 def _merge_llm(a: LLMCall, b: LLMCall) -> LLMCall:

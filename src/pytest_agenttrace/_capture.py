@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import random
 import threading
 import weakref
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from typing import Any
 from opentelemetry import trace as trace_api
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
 from ._records import SpanEvent, SpanRecord
 
@@ -224,9 +227,29 @@ def is_attached(provider: object) -> bool:
         return False
 
 
+class _PrivateIds(RandomIdGenerator):
+    """Span and trace ids from a private RNG: the SDK's default draws from the global `random`, which hypothesis
+    reseeds for every example, so property tests would produce the same ids again and again."""
+
+    def __init__(self) -> None:
+        self._rng = random.Random(int.from_bytes(os.urandom(16), "big"))
+
+    def generate_span_id(self) -> int:
+        span_id = self._rng.getrandbits(64)
+        while span_id == 0:
+            span_id = self._rng.getrandbits(64)
+        return span_id
+
+    def generate_trace_id(self) -> int:
+        trace_id = self._rng.getrandbits(128)
+        while trace_id == 0:
+            trace_id = self._rng.getrandbits(128)
+        return trace_id
+
+
 def new_provider() -> TracerProvider:
     """A fresh SDK provider (resource `service.name=pytest-agenttrace`) with capture attached."""
-    provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME}))
+    provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME}), id_generator=_PrivateIds())
     attach(provider)
     return provider
 

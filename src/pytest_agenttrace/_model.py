@@ -484,6 +484,12 @@ class Trace:
         return ToolNames(t.name for t in self.tool_calls)
 
     @property
+    def executed_tool_calls(self) -> tuple[ToolCall, ...]:
+        """Tool calls a tool span shows were run (calls known only from the model's messages left out: the model
+        asked, but the agent may have refused, or its tools are not instrumented)."""
+        return tuple(t for t in self.tool_calls if t.span_id is not None)
+
+    @property
     def cost_usd(self) -> float:
         """Total cost of the LLM calls (recorded cost, else genai-prices, else `[tool.agenttrace.prices]`)."""
         from .cost import trace_cost

@@ -48,7 +48,6 @@ __all__ = [
 
 #: Perturbation kinds, least to most disruptive (hypothesis shrinks towards the first).
 KINDS: tuple[str, ...] = ("none", "empty", "error", "timeout", "truncate", "reorder", "schema")
-_RESULT_KINDS = frozenset({"empty", "truncate", "reorder", "schema"})
 
 #: The failures an `error` perturbation raises by default (shrinks towards the first).
 DEFAULT_ERRORS: tuple[ToolError, ...] = (
@@ -763,12 +762,25 @@ def replaying(
         yield session
 
 
-def _note(text: str) -> None:
+def _note_trajectory(records: Sequence[Any]) -> None:
+    """`note()` the trajectory of `records` when inside a hypothesis test (built apart from the caller's trace, so a
+    warning about an odd trace is raised where the test looks at it, not here)."""
     from hypothesis import note
     from hypothesis.control import currently_in_test_context
 
-    if currently_in_test_context():
-        note(text)
+    if not currently_in_test_context():
+        return
+    import warnings
+
+    from ._model import Trace
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            text = _trajectory(Trace.from_records(tuple(records), source="strategies.capture()"))
+    except Exception as exc:  # never mask the test's own failure
+        text = f"trajectory of this example: not available ({type(exc).__name__}: {exc})"
+    note(text)
 
 
 @contextlib.contextmanager
@@ -810,7 +822,7 @@ def capture(*, provider: Any = None, forward: bool = False, note: bool = True) -
     finally:
         _capture.pop_sink(sink)
         if note:
-            _note(_trajectory(trace.snapshot()))
+            _note_trajectory(records)
 
 
 def _trajectory(trace: Trace, *, max_lines: int = 40) -> str:

@@ -216,3 +216,21 @@ def test_synthesize_http_per_api(tmp_path: Path) -> None:
     assert '"type": "function_call"' in by_api["responses"][0]["response"]["body"]["string"]
     with pytest.raises(ValueError, match="api 'gemini' is not one of"):
         synthesize_http(trace, api="gemini")
+
+
+def test_tool_error_type_is_kept_apart_from_the_message() -> None:
+    from pytest_agenttrace import SpanEvent, SpanRecord, Trace
+    from pytest_agenttrace.cassettes import Cassette
+
+    exc = SpanEvent("exception", 1, {"exception.type": "TimeoutError", "exception.message": "warehouse timed out"})
+    rec = SpanRecord(
+        trace_id="1" * 32,
+        span_id="2" * 16,
+        name="execute_tool check",
+        status_code="ERROR",
+        events=(exc,),
+        attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "check"},
+    )
+    (tool,) = Cassette.from_trace(Trace.from_records([rec])).tools
+    assert tool.error is not None
+    assert (tool.error.type, tool.error.message) == ("TimeoutError", "warehouse timed out")

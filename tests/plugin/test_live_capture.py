@@ -159,3 +159,19 @@ def test_a_failing_sink_never_raises_into_the_instrumented_code(
     finally:
         _capture.pop_sink(broken)
     assert "could not capture span 'still fine'" in caplog.text
+
+
+def test_span_ids_do_not_follow_the_global_random_seed() -> None:
+    # hypothesis reseeds `random` for every example; ids of the plugin's provider must not repeat
+    import random
+
+    from pytest_agenttrace._capture import new_provider
+
+    provider = new_provider()
+    tracer = provider.get_tracer("t")
+    ids = set()
+    for _ in range(3):
+        random.seed(0)
+        with tracer.start_as_current_span("s") as s:
+            ids.add(s.get_span_context().span_id)
+    assert len(ids) == 3

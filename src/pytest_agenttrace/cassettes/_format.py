@@ -304,7 +304,7 @@ class Cassette:
                 name=t.name,
                 arguments=to_jsonable(t.arguments),
                 result=None if t.error else to_jsonable(t.result),
-                error=ToolError(message=t.error) if t.error else None,
+                error=_tool_error(t.error) if t.error else None,
                 call_id=t.call_id,
             )
             for t in trace.tool_calls
@@ -425,6 +425,16 @@ class Cassette:
     def tool_names(self) -> list[str]:
         """Recorded tool names in call order."""
         return [t.name for t in self.tools]
+
+
+_ERROR_TYPE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Timeout|Failure|Warning)): (.*)$", re.S)
+
+
+def _tool_error(error: str) -> ToolError:
+    """`"TimeoutError: warehouse API timed out"` (how traces name a failed tool) -> type and message apart, so a
+    replay raises the same exception type with the same message."""
+    m = _ERROR_TYPE.match(error)
+    return ToolError(message=m.group(2), type=m.group(1)) if m else ToolError(message=error)
 
 
 def now_iso() -> str:

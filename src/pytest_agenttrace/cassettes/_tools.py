@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import copy
 import dataclasses
 import functools
 import inspect
@@ -186,7 +187,8 @@ def _answer(decision: ToolDecision, fn: Callable[..., Any], span: Any) -> tuple[
         if ov.timeout:
             raise TimeoutError(f"tool {decision.call.name!r} timed out (simulated: {ov.describe()})")
         if ov.raises is not None:
-            raise ov.raises() if isinstance(ov.raises, type) else ov.raises
+            # a fresh copy per call: re-raising one instance would grow its traceback on every call
+            raise ov.raises() if isinstance(ov.raises, type) else copy.copy(ov.raises)
         _set(span, "gen_ai.tool.call.result", _json(ov.result))
         return True, ov.result
     if decision.kind == "replay":
