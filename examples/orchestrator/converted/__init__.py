@@ -1,0 +1,1 @@
+"""Tests produced by `agenttrace convert` from incident_trace.json (then edited: see ../README.md)."""

@@ -1,0 +1,1 @@
+"""A refund agent on the anthropic SDK, which emits its own OpenTelemetry spans."""

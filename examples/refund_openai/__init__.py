@@ -1,0 +1,1 @@
+"""A refund agent on the openai SDK, instrumented with opentelemetry-instrumentation-openai-v2."""
