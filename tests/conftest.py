@@ -5,17 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import yaml  # noqa: F401
 
 # Import the package's modules before any in-process pytester run: pytester restores sys.modules after each run,
 # and a module first imported inside a run would come back as a second copy (two `Trace` classes) in the next.
-import pytest_agenttrace._budgets
-import pytest_agenttrace._build
-import pytest_agenttrace._live
-import pytest_agenttrace._session
-import pytest_agenttrace.assertions
-import pytest_agenttrace.cassettes
-import pytest_agenttrace.cost
-import pytest_agenttrace.formats  # noqa: F401
 
 # hypothesis' plugin re-imports hypothesis in every in-process run (0.7 s each); these runs do not need it.
 INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:hypothesispytest\n"
