@@ -646,17 +646,19 @@ def _merge_twin_tool_spans(span_tools: list[tuple[_Span, dict[str, Any]]]) -> li
     for indexes in by_name.values():
         if len(indexes) < 2:
             continue
+        # sweep by start time: only spans that overlap can be twins (linear for sequential calls)
+        indexes.sort(key=lambda k: span_tools[k][0].node.record.start_ns)
         for a_pos, i in enumerate(indexes):
             if i in dropped:
                 continue
             sa, fa = span_tools[i]
             ra = sa.node.record
             for j in indexes[a_pos + 1 :]:
-                if j in dropped:
-                    continue
                 sb, fb = span_tools[j]
                 rb = sb.node.record
-                if ra.trace_id == rb.trace_id:
+                if rb.start_ns > ra.end_ns:
+                    break
+                if j in dropped or ra.trace_id == rb.trace_id:
                     continue  # same trace: nesting was handled above, siblings are two calls
                 inside = (ra.start_ns <= rb.start_ns and rb.end_ns <= ra.end_ns) or (
                     rb.start_ns <= ra.start_ns and ra.end_ns <= rb.end_ns
