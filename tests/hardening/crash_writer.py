@@ -34,12 +34,21 @@ def write_version(kind: str, path: str, version: str) -> None:
 
     big = payload(version)
     if kind == "cassette":
-        Cassette(meta={"v": version}, tools=[ToolInteraction(name="t", arguments={"v": version}, result=big)]).save(path)
+        Cassette(meta={"v": version}, tools=[ToolInteraction(name="t", arguments={"v": version}, result=big)]).save(
+            path
+        )
     elif kind == "baseline":
-        write_baseline(path, {"format": "agenttrace-baseline/1", "v": version, "steps": [{"kind": "tool", "name": big}]})
+        write_baseline(
+            path, {"format": "agenttrace-baseline/1", "v": version, "steps": [{"kind": "tool", "name": big}]}
+        )
     else:
         records = [
-            SpanRecord(trace_id="1" * 32, span_id=f"{i + 1:016x}", name=version, attributes={"big": payload(version, BIG // 10)})
+            SpanRecord(
+                trace_id="1" * 32,
+                span_id=f"{i + 1:016x}",
+                name=version,
+                attributes={"big": payload(version, BIG // 10)},
+            )
             for i in range(10)
         ]
         save_trace(records, path)

@@ -9,7 +9,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
 from pytest_agenttrace.cassettes import Cassette
 from pytest_agenttrace.plugin import OPTION_ENABLE
@@ -147,7 +146,9 @@ def test_two_writers_never_tear_the_cassette(tmp_path: Path) -> None:
     path = tmp_path / "cassettes" / "shared.yaml"
     rounds = 10
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, str(rounds)], stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), name, str(rounds)], stderr=subprocess.PIPE, text=True
+        )
         for name in ("a", "b")
     ]
     reads, counts = 0, [0]
