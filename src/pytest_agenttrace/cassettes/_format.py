@@ -79,6 +79,10 @@ def load_yaml(text: str, *, path: str | None = None) -> Any:
     """Parse YAML with the safe loader only (no Python object tags); errors name the file and line."""
     try:
         return yaml.load(text, Loader=_SAFE_LOADER)
+    except (ValueError, OverflowError) as exc:  # a tagged scalar its type rejects (!!int 'x', a bad timestamp)
+        raise CassetteFormatError(
+            f"a value its YAML tag rejects ({exc}); fix the file or re-record it", path=path
+        ) from None
     except yaml.YAMLError as exc:
         raise CassetteFormatError(
             f"not valid YAML ({exc}); fix the file or delete it and re-record", path=path
@@ -377,6 +381,11 @@ class Cassette:
         except FileNotFoundError:
             raise CassetteFormatError(
                 "cassette file does not exist; record it (record mode 'once') or check the path", path=str(p)
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise CassetteFormatError(
+                f"not UTF-8 text ({exc.reason} at byte {exc.start}); cassettes are UTF-8 YAML: re-record it",
+                path=str(p),
             ) from None
         if not text.strip():
             return cls(path=p)

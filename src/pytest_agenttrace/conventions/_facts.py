@@ -5,6 +5,7 @@ Each convention module exposes `extract(record) -> Facts | None`; `conventions.r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -42,13 +43,13 @@ def as_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, float):
-        return int(value)
     if isinstance(value, str):
         try:
-            return int(float(value))
+            value = float(value)
         except ValueError:
             return None
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None  # NaN or infinity is not a count
     return None
 
 
