@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT / "fixtures" / "scripts"))
 
 from fake_llm import FakeLLM, Reply, ToolCall, Usage  # noqa: E402
 
+from examples._openai_v2_fixtures import OPENAI_V2_ENV  # noqa: E402
 from pytest_agenttrace import use_cassette  # noqa: E402
 
 from . import agent  # noqa: E402
-from .conftest import OPENAI_V2_ENV  # noqa: E402
 from .test_orchestrator import REPLACEMENT_TICKET, TICKET  # noqa: E402
 
 INCIDENT_TICKET = "Can you send a replacement mug for order A1043? Mine has a crack."

@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT / "fixtures" / "scripts"))
 
 from fake_llm import FakeLLM, Reply, ToolCall, Usage  # noqa: E402
 
+from examples._openai_v2_fixtures import OPENAI_V2_ENV  # noqa: E402
 from pytest_agenttrace import use_cassette  # noqa: E402
 
 from . import agent  # noqa: E402
-from .conftest import OPENAI_V2_ENV  # noqa: E402
 from .test_refund_openai import LATE_REQUEST, REFUND_REQUEST  # noqa: E402
 
 RESPONSE_MODEL = "gpt-4o-mini-2024-07-18"
