@@ -20,6 +20,7 @@ The test suite runs the same targets, 200 derandomized examples each (tests/hard
 from __future__ import annotations
 
 import argparse
+import atexit
 import base64
 import datetime as _dt
 import gzip
@@ -27,6 +28,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -1233,6 +1235,7 @@ def run_cassette(data: bytes) -> str:
 
     if _CASSETTE_DIR is None:
         _CASSETTE_DIR = tempfile.mkdtemp(prefix="agenttrace-fuzz-")
+        atexit.register(shutil.rmtree, _CASSETTE_DIR, ignore_errors=True)
     path = os.path.join(_CASSETTE_DIR, "c.yaml")
     with open(path, "wb") as f:
         f.write(data)

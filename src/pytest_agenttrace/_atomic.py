@@ -2,7 +2,8 @@
 
 A reader never sees a half-written file: data goes to a temp file in the same folder, is flushed and fsynced, then
 `os.replace`d over the target (atomic on POSIX and Windows); on any error the temp file is removed and the old file
-is left as it was.
+is left as it was. A writer killed mid-write (SIGKILL, power loss) leaves its `.<name>.<random>.tmp`; the next write
+of the same target deletes such files once nobody has touched them for `STALE_TEMP_SECONDS`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+import time
 from contextlib import suppress
 
 __all__ = ["atomic_write_bytes", "atomic_write_text"]
+
+#: A temp file untouched this long belongs to a writer that died: a live write touches it continuously.
+STALE_TEMP_SECONDS = 600
 
 _umask_lock = threading.Lock()
 _umask: int | None = None
@@ -23,6 +28,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     target = os.path.realpath(os.fspath(path))
     directory = os.path.dirname(target)
     mode = _mode_for(target)
+    _remove_stale_temps(directory, os.path.basename(target))
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -41,6 +47,20 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
     """Replace the file at `path` with `text` atomically; the text is written as is (no newline translation)."""
     atomic_write_bytes(path, text.encode(encoding))
+
+
+def _remove_stale_temps(directory: str, name: str) -> None:
+    """Delete the temp files killed writers left for this target (`.<name>.<random>.tmp`, long untouched)."""
+    prefix, cutoff = f".{name}.", time.time() - STALE_TEMP_SECONDS
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
+            with suppress(OSError):
+                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
 
 
 def _mode_for(target: str) -> int:

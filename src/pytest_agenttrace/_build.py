@@ -643,6 +643,13 @@ def _merge_twin_tool_spans(span_tools: list[tuple[_Span, dict[str, Any]]]) -> li
     for i, (_, f) in enumerate(span_tools):
         by_name.setdefault(f["name"], []).append(i)
     dropped: set[int] = set()
+    norm: dict[int, Any] = {}
+
+    def args_of(k: int) -> Any:
+        if k not in norm:
+            norm[k] = _norm_args(span_tools[k][1].get("arguments"))
+        return norm[k]
+
     for indexes in by_name.values():
         if len(indexes) < 2:
             continue
@@ -651,10 +658,11 @@ def _merge_twin_tool_spans(span_tools: list[tuple[_Span, dict[str, Any]]]) -> li
         for a_pos, i in enumerate(indexes):
             if i in dropped:
                 continue
-            sa, fa = span_tools[i]
+            sa = span_tools[i][0]
             ra = sa.node.record
-            for j in indexes[a_pos + 1 :]:
-                sb, fb = span_tools[j]
+            for b_pos in range(a_pos + 1, len(indexes)):  # not a slice: that copies the rest for every span
+                j = indexes[b_pos]
+                sb = span_tools[j][0]
                 rb = sb.node.record
                 if rb.start_ns > ra.end_ns:
                     break
@@ -663,8 +671,10 @@ def _merge_twin_tool_spans(span_tools: list[tuple[_Span, dict[str, Any]]]) -> li
                 inside = (ra.start_ns <= rb.start_ns and rb.end_ns <= ra.end_ns) or (
                     rb.start_ns <= ra.start_ns and ra.end_ns <= rb.end_ns
                 )
-                args_a, args_b = _norm_args(fa.get("arguments")), _norm_args(fb.get("arguments"))
-                if not inside or (
+                if not inside:
+                    continue
+                args_a, args_b = args_of(i), args_of(j)  # parsed once per span, and only for nested pairs
+                if (
                     args_a is not None
                     and args_b is not None
                     and not (_same_args(args_a, args_b) or _same_args(args_b, args_a))

@@ -14,6 +14,7 @@ import importlib
 import inspect
 import json
 import keyword
+import math
 import os
 import re
 import sys
@@ -122,7 +123,7 @@ def recorded_input(trace: Trace, *, style: str = "string") -> Any:
 
 def safe_identifier(name: str) -> str:
     """A valid, lowercase Python identifier from any string (never a keyword, never empty)."""
-    ident = re.sub(r"\W+", "_", name.strip().lower()).strip("_") or "recorded_run"
+    ident = re.sub(r"[^0-9a-z_]+", "_", name.strip().lower()).strip("_") or "recorded_run"  # ASCII: "²" is \w
     if ident[0].isdigit():
         ident = "run_" + ident
     if keyword.iskeyword(ident):
@@ -134,7 +135,7 @@ def _comment(text: str, prefix: str = "# ") -> list[str]:
     """Comment lines for arbitrary (recorded) text: newlines can never end the comment early."""
     lines = []
     for raw in str(text).splitlines() or [""]:
-        clean = raw.replace("\r", " ").replace("\x00", "")
+        clean = _utf8(raw.replace("\r", " ").replace("\x00", ""))
         lines.extend(textwrap.wrap(clean, 110) or [""])
     return [f"{prefix}{line}".rstrip() for line in lines]
 
@@ -153,9 +154,16 @@ def _literal(value: Any, indent: int = 0) -> str:
     return "[\n" + "\n".join(items) + "\n" + " " * indent + "]"
 
 
+def _utf8(text: str) -> str:
+    """Text that can be written as UTF-8: a lone surrogate (valid in JSON, not in UTF-8) becomes its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _py(value: Any) -> str:
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # JSON string escapes are valid Python escapes
+        return _utf8(json.dumps(value, ensure_ascii=False))  # JSON string escapes are valid Python escapes
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'float("{value}")'  # repr gives inf / nan: names, not literals
     if value is None or isinstance(value, (bool, int, float)):
         return repr(value)
     if isinstance(value, dict):
@@ -167,7 +175,7 @@ def _py(value: Any) -> str:
 
 def _call_expr(name: str, arguments: Any) -> str:
     if isinstance(arguments, dict) and all(
-        isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) for k in arguments
+        isinstance(k, str) and k.isascii() and k.isidentifier() and not keyword.iskeyword(k) for k in arguments
     ):
         args = "".join(f", {k}={_literal(v, 8)}" for k, v in arguments.items())
         return f"call({_py(name)}{args})"

@@ -79,10 +79,6 @@ def test_kill_during_the_first_write_leaves_no_file(tmp_path: Path) -> None:
     assert not path.exists()  # a loader then sees "no cassette yet", never a partial one
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_atomic never removes a killed writer's temp file: one more .<name>.*.tmp per crash (fix in the report)",
-)
 def test_temp_files_of_killed_writers_are_cleaned_by_a_later_write(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     write_version("cassette", str(path), "old")

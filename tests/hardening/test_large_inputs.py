@@ -316,11 +316,6 @@ def test_values_at_the_cap_are_kept_whole() -> None:
     assert record.attributes["big"] == "z" * 100
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cut value is longer than the cap (marker included): re-reading a saved trace cuts it again and "
-    "the marker then counts the marker (fix in the report: formats/_common.truncate leaves a cut value alone)",
-)
 @pytest.mark.usefixtures("no_limit_env")
 def test_reading_a_saved_trace_again_keeps_cut_values() -> None:
     doc = {"gen_ai.operation.name": "chat", "big": "x" * 2_000, "arr": ["y" * 300]}

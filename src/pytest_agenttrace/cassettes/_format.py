@@ -69,17 +69,29 @@ def _represent_str(dumper: Any, data: str) -> Any:
 _Dumper.add_representer(str, _represent_str)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dump_yaml(data: Any) -> str:
-    """YAML text for plain data, diff-friendly: insertion order kept, multi-line strings as blocks, no wrapping."""
-    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1)
+    """YAML text for plain data, diff-friendly: insertion order kept, multi-line strings as blocks, no wrapping.
+    Lone surrogates (from JSON escapes or surrogateescape'd file names) cannot be UTF-8: they become U+FFFD."""
+    try:
+        text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1)
+    except UnicodeEncodeError:
+        data = map_strings(data, lambda s: _LONE_SURROGATE.sub("\ufffd", s))
+        text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1)
     return text
+
+
+#: Most values a cassette may expand to through YAML aliases (`&a` / `*a`): an alias bomb is refused, not expanded.
+MAX_YAML_NODES = 10_000_000
 
 
 def load_yaml(text: str, *, path: str | None = None) -> Any:
     """Parse YAML with the safe loader only (no Python object tags); errors name the file and line."""
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER)
-    except (ValueError, OverflowError) as exc:  # a tagged scalar its type rejects (!!int 'x', a bad timestamp)
+        data = yaml.load(text, Loader=_SAFE_LOADER)
+    except (ValueError, OverflowError, TypeError) as exc:  # a tagged scalar its type rejects (!!int 'x', ...)
         raise CassetteFormatError(
             f"a value its YAML tag rejects ({exc}); fix the file or re-record it", path=path
         ) from None
@@ -87,6 +99,52 @@ def load_yaml(text: str, *, path: str | None = None) -> Any:
         raise CassetteFormatError(
             f"not valid YAML ({exc}); fix the file or delete it and re-record", path=path
         ) from None
+    _check_data(data, path=path)
+    return data
+
+
+def _check_data(data: Any, *, path: str | None) -> None:
+    """Refuse data that refers to itself, expands past `MAX_YAML_NODES` values (shared nodes counted once each
+    time they are used, as every later walk over the data would) or holds an integer Python cannot print."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, done = stack.pop()
+        if isinstance(node, int) and node.bit_length() > 14_000:  # ~4,300 digits: str() and json.dumps refuse
+            try:
+                str(node)
+            except ValueError:
+                raise CassetteFormatError(
+                    f"an integer of {node.bit_length():,} bits is too long to use; fix the file or delete it and "
+                    "re-record",
+                    path=path,
+                ) from None
+        if not isinstance(node, (dict, list)):
+            continue
+        key = id(node)
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        if done:
+            open_.discard(key)
+            total = 1 + sum(sizes.get(id(c), 1) for c in children)
+            if total > MAX_YAML_NODES:
+                raise CassetteFormatError(
+                    f"the YAML aliases (&anchor / *alias) expand to more than {MAX_YAML_NODES:,} values; "
+                    "a cassette never needs that: delete it and re-record",
+                    path=path,
+                )
+            sizes[key] = total
+            continue
+        if key in open_:
+            raise CassetteFormatError(
+                "the YAML refers to itself (an *alias inside its own &anchor); delete the cassette and re-record",
+                path=path,
+            )
+        if key in sizes:
+            continue
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children)
 
 
 def map_strings(value: Any, fn: Callable[[str], str]) -> Any:
@@ -350,11 +408,23 @@ class Cassette:
                 raise CassetteFormatError(f"'{key}' must be a list, got {type(value).__name__}", path=where)
             return value
 
-        try:
-            tools = [ToolInteraction.from_dict(t, where=f"tools[{i}]") for i, t in enumerate(section("tools"))]
-            llm = [LLMInteraction.from_dict(x, where=f"llm[{i}]") for i, x in enumerate(section("llm"))]
-        except CassetteFormatError as exc:
-            raise CassetteFormatError(str(exc), path=where) from None
+        def parsed(key: str, parse: Callable[..., Any]) -> list[Any]:
+            out = []
+            for i, item in enumerate(section(key)):
+                try:
+                    out.append(parse(item, where=f"{key}[{i}]"))
+                except CassetteFormatError as exc:
+                    raise CassetteFormatError(str(exc), path=where) from None
+                except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+                    raise CassetteFormatError(
+                        f"{key}[{i}] has a value of the wrong type ({type(exc).__name__}: {exc}); fix the entry "
+                        "or delete the cassette and re-record",
+                        path=where,
+                    ) from None
+            return out
+
+        tools: list[ToolInteraction] = parsed("tools", ToolInteraction.from_dict)
+        llm: list[LLMInteraction] = parsed("llm", LLMInteraction.from_dict)
         interactions = section("interactions")
         for i, item in enumerate(interactions):
             if not isinstance(item, Mapping) or not isinstance(item.get("request"), Mapping):

@@ -348,10 +348,10 @@ class HttpReplay:
         )
         cas = self.cassette
         for i, item in enumerate(interactions):
-            req, resp = _normalize_loaded(item)
             try:
+                req, resp = _normalize_loaded(item)
                 cas.append(VcrRequest._from_dict(req), resp)
-            except (TypeError, KeyError, ValueError) as exc:
+            except (TypeError, KeyError, ValueError, AttributeError, OverflowError, IndexError) as exc:
                 from ._errors import CassetteFormatError
 
                 raise CassetteFormatError(

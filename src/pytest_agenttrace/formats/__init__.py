@@ -152,7 +152,7 @@ def save_trace(trace: Trace | Iterable[SpanRecord], path: str | os.PathLike[str]
     from .._atomic import atomic_write_bytes
 
     records = trace.records if hasattr(trace, "records") else trace
-    data = dumps_records(records).encode("utf-8")
+    data = dumps_records(records).encode("utf-8", "backslashreplace")  # a lone surrogate as its JSON escape
     if os.fspath(path).endswith(".gz"):
         data = gzip.compress(data, mtime=0)
     atomic_write_bytes(path, data)

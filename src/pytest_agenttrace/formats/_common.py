@@ -287,8 +287,14 @@ def long_value(value: dict[str, Any]) -> int:
 # ----------------------------------------------------------------------------------------------------- attributes
 
 
+_CUT = re.compile(r"\.\.\.\[truncated \d+ chars\]")
+
+
 def truncate(text: str, limit: int) -> str:
-    """Cut a too-long attribute string, saying how much was dropped."""
+    """Cut a too-long attribute string, saying how much was dropped (a value already cut at `limit`, e.g. read
+    back from a saved trace, is kept as it is)."""
+    if _CUT.fullmatch(text, limit):
+        return text
     return f"{text[:limit]}...[truncated {len(text) - limit} chars]"
 
 

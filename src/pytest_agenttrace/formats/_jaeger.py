@@ -76,7 +76,7 @@ def _processes(value: Any, maxc: int, where: str) -> dict[str, dict[str, Any]]:
         proc = require_dict(proc, f"{where}.{pid}")
         resource: dict[str, Any] = {}
         if proc.get("serviceName") is not None:
-            resource["service.name"] = proc["serviceName"]
+            resource["service.name"] = require_str(proc["serviceName"], f"{where}.{pid}.serviceName")
         resource.update(_tags(proc.get("tags"), maxc, f"{where}.{pid}.tags"))
         out[pid] = resource
     return out

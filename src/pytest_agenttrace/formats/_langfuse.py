@@ -92,7 +92,7 @@ def _observation(raw: Any, default_trace: Any, maxc: int) -> SpanRecord:
             attrs[key] = int(value)
     obs_type = raw.get("type")
     if obs_type is not None:
-        attrs["langfuse.observation.type"] = obs_type
+        attrs["langfuse.observation.type"] = require_str(obs_type, "type")
     for field, key in (("input", "input.value"), ("output", "output.value")):
         value = raw.get(field)
         if value is not None and key not in attrs:
@@ -112,7 +112,9 @@ def _observation(raw: Any, default_trace: Any, maxc: int) -> SpanRecord:
     trace_raw = raw.get("traceId", default_trace)
     parent_raw = raw.get("parentObservationId")
     level = raw.get("level")
-    status_message = raw.get("statusMessage") or ""
+    if level is not None:
+        level = require_str(level, "level")
+    status_message = require_str(raw.get("statusMessage") or "", "statusMessage")
     if level == "ERROR":
         code = "ERROR"
     else:

@@ -132,7 +132,7 @@ def _span(raw: dict[str, Any], maxc: int) -> SpanRecord:
         name = f"invoke_agent {agent}" if agent else "invoke_agent"
         attrs["gen_ai.operation.name"] = "invoke_agent"
         if agent is not None:
-            attrs["gen_ai.agent.name"] = agent
+            attrs["gen_ai.agent.name"] = require_str(agent, "span_data.name")
         for key in ("handoffs", "tools", "output_type"):
             if data.get(key) is not None:
                 attrs[f"openai_agents.agent.{key}"] = plain_value(data[key], maxc)
@@ -141,7 +141,7 @@ def _span(raw: dict[str, Any], maxc: int) -> SpanRecord:
         name = f"execute_tool {tool}" if tool else "execute_tool"
         attrs["gen_ai.operation.name"] = "execute_tool"
         if tool is not None:
-            attrs["gen_ai.tool.name"] = tool
+            attrs["gen_ai.tool.name"] = require_str(tool, "span_data.name")
         if data.get("input") is not None:
             attrs["gen_ai.tool.call.arguments"] = _text(data["input"], maxc)
         if data.get("output") is not None:
@@ -158,7 +158,7 @@ def _span(raw: dict[str, Any], maxc: int) -> SpanRecord:
         if isinstance(model, str) and model:
             attrs["gen_ai.request.model"] = model
         if data.get("response_id") is not None:
-            attrs["gen_ai.response.id"] = data["response_id"]
+            attrs["gen_ai.response.id"] = require_str(data["response_id"], "span_data.response_id")
         usage = data.get("usage")
         if isinstance(usage, dict):
             for src, key in (
@@ -182,10 +182,12 @@ def _span(raw: dict[str, Any], maxc: int) -> SpanRecord:
         name = "handoff"
         for src, key in (("from_agent", "from"), ("to_agent", "to")):
             if data.get(src) is not None:
-                attrs[f"openai_agents.handoff.{key}"] = data[src]
+                attrs[f"openai_agents.handoff.{key}"] = require_str(data[src], f"span_data.{src}")
     elif typ == "guardrail":
         name = f"guardrail {data['name']}" if data.get("name") else "guardrail"
         if data.get("triggered") is not None:
+            if not isinstance(data["triggered"], bool):
+                raise FieldError(f"span_data.triggered must be true or false, got {short(data['triggered'])}")
             attrs["openai_agents.guardrail.triggered"] = data["triggered"]
     elif typ == "custom":
         name = str(data.get("name") or "custom")

@@ -183,14 +183,21 @@ def _read_spans(
                 c = status.get("code", 0)
                 code = statuses[c]
                 msg = status.get("message") or ""
+                if type(msg) is not str:
+                    raise FieldError(f"status.message must be a string, got {short(msg)}")
             else:
                 code = "UNSET"
                 msg = ""
             attrs: dict[str, Any] = {}
             for kv in raw.get("attributes") or ():
+                key = kv["key"]
+                if type(key) is not str:
+                    raise FieldError(f"attribute key must be a string, got {short(key)}")
                 v = kv["value"]
                 x = v.get("stringValue")
                 if x is not None:
+                    if type(x) is not str:
+                        raise FieldError(f"attribute {key!r}: stringValue must be a string, got {short(x)}")
                     if len(x) > maxc:
                         x = truncate(x, maxc)
                 else:
@@ -205,7 +212,7 @@ def _read_spans(
                         x = float(v["doubleValue"])
                     else:
                         x = _any_value(v, maxc)
-                attrs[kv["key"]] = x
+                attrs[key] = x
             evs = raw.get("events")
             events = tuple([_event(e, maxc) for e in evs]) if evs else ()
             append(
