@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from .._errors import TraceFormatError
+from .._records import SpanRecord
 
 #: Exceptions a conversion of untrusted JSON may raise; each is turned into a `TraceFormatError`.
 SHAPE_ERRORS: tuple[type[BaseException], ...] = (
@@ -88,6 +89,25 @@ def fail_span(
     else:
         message = (diagnose(raw) if diagnose is not None else None) or describe_exception(exc, expected)
     raise ctx.error(message, span=label) from exc
+
+
+def convert_spans(
+    raws: Any,
+    ctx: ReadContext,
+    convert: Callable[[Any], SpanRecord],
+    *,
+    expected: str,
+    id_keys: tuple[str, ...],
+    name_keys: tuple[str, ...] = ("name",),
+) -> list[SpanRecord]:
+    """`convert` each raw span; the first one that fails raises the `TraceFormatError` naming it (`fail_span`)."""
+    out: list[SpanRecord] = []
+    for raw in raws:
+        try:
+            out.append(convert(raw))
+        except SPAN_ERRORS as exc:
+            fail_span(ctx, raw, exc, expected=expected, name_keys=name_keys, id_keys=id_keys)
+    return out
 
 
 def describe_exception(exc: BaseException, expected: str) -> str:

@@ -15,10 +15,9 @@ from typing import Any
 
 from .._records import SpanEvent, SpanRecord
 from ._common import (
-    SPAN_ERRORS,
     FieldError,
     ReadContext,
-    fail_span,
+    convert_spans,
     hex_id,
     kind_from_name,
     require_dict,
@@ -62,11 +61,14 @@ def read(doc: Any, ctx: ReadContext) -> list[SpanRecord]:
         except FieldError as exc:
             raise ctx.error(str(exc)) from None
         default_trace = trace.get("traceID")
-        for raw in spans:
-            try:
-                out.append(_span(raw, processes, default_trace, maxc))
-            except SPAN_ERRORS as exc:
-                fail_span(ctx, raw, exc, expected=_EXPECTED, name_keys=("operationName",), id_keys=("spanID",))
+        out += convert_spans(
+            spans,
+            ctx,
+            lambda raw: _span(raw, processes, default_trace, maxc),  # noqa: B023 (called at once, in this iteration)
+            expected=_EXPECTED,
+            name_keys=("operationName",),
+            id_keys=("spanID",),
+        )
     return out
 
 

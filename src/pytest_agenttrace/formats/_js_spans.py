@@ -12,10 +12,9 @@ from typing import Any
 
 from .._records import SpanEvent, SpanRecord
 from ._common import (
-    SPAN_ERRORS,
     FieldError,
     ReadContext,
-    fail_span,
+    convert_spans,
     hex_id,
     kind_from_name,
     plain_attributes,
@@ -40,13 +39,8 @@ def is_span(d: Any) -> bool:
 
 def read(doc: Any, ctx: ReadContext) -> list[SpanRecord]:
     spans = [doc] if isinstance(doc, dict) else doc
-    out: list[SpanRecord] = []
-    for raw in spans:
-        try:
-            out.append(_span(raw, ctx.max_attr_chars))
-        except SPAN_ERRORS as exc:
-            fail_span(ctx, raw, exc, expected=_EXPECTED, id_keys=("spanContext.spanId",))
-    return out
+    maxc = ctx.max_attr_chars
+    return convert_spans(spans, ctx, lambda raw: _span(raw, maxc), expected=_EXPECTED, id_keys=("spanContext.spanId",))
 
 
 def _hrtime(value: Any, where: str) -> int:

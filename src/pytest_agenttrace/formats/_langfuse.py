@@ -18,10 +18,9 @@ from typing import Any
 
 from .._records import SpanRecord
 from ._common import (
-    SPAN_ERRORS,
     FieldError,
     ReadContext,
-    fail_span,
+    convert_spans,
     foreign_id,
     iso_to_ns,
     plain_attributes,
@@ -56,13 +55,10 @@ def read(doc: Any, ctx: ReadContext) -> list[SpanRecord]:
     except FieldError as exc:
         raise ctx.error(f"{exc}; expected {{'trace': {{...}}, 'observations': [...]}}") from None
     default_trace = trace.get("id")
-    out: list[SpanRecord] = []
-    for raw in observations:
-        try:
-            out.append(_observation(raw, default_trace, ctx.max_attr_chars))
-        except SPAN_ERRORS as exc:
-            fail_span(ctx, raw, exc, expected=_EXPECTED, id_keys=("id",))
-    return out
+    maxc = ctx.max_attr_chars
+    return convert_spans(
+        observations, ctx, lambda raw: _observation(raw, default_trace, maxc), expected=_EXPECTED, id_keys=("id",)
+    )
 
 
 def _metadata(value: Any) -> dict[str, Any]:

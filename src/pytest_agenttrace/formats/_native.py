@@ -12,10 +12,9 @@ from typing import Any
 
 from .._records import SPAN_KINDS, STATUS_CODES, SpanEvent, SpanRecord
 from ._common import (
-    SPAN_ERRORS,
     FieldError,
     ReadContext,
-    fail_span,
+    convert_spans,
     hex_id,
     int_ns,
     plain_attributes,
@@ -64,14 +63,8 @@ def read(doc: Any, ctx: ReadContext) -> list[SpanRecord]:
         spans = require_list(doc.get("spans"), "'spans'")
     except FieldError as exc:
         raise ctx.error(f"{exc}; expected {{'format': 'agenttrace', 'version': 1, 'spans': [...]}}") from None
-    out: list[SpanRecord] = []
     maxc = ctx.max_attr_chars
-    for raw in spans:
-        try:
-            out.append(_span(raw, maxc))
-        except SPAN_ERRORS as exc:
-            fail_span(ctx, raw, exc, expected=_EXPECTED, id_keys=("span_id",))
-    return out
+    return convert_spans(spans, ctx, lambda raw: _span(raw, maxc), expected=_EXPECTED, id_keys=("span_id",))
 
 
 def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:

@@ -11,10 +11,9 @@ from typing import Any
 
 from .._records import SpanEvent, SpanRecord
 from ._common import (
-    SPAN_ERRORS,
     FieldError,
     ReadContext,
-    fail_span,
+    convert_spans,
     hex_id,
     kind_from_name,
     plain_attributes,
@@ -43,14 +42,8 @@ def read(doc: Any, ctx: ReadContext) -> list[SpanRecord]:
             raise ctx.error(f"{exc}; expected {{'session_id', 'span_count', 'spans': [span, ...]}}") from None
     else:
         spans = doc
-    out: list[SpanRecord] = []
     maxc = ctx.max_attr_chars
-    for raw in spans:
-        try:
-            out.append(_span(raw, maxc))
-        except SPAN_ERRORS as exc:
-            fail_span(ctx, raw, exc, expected=_EXPECTED, id_keys=("span_id",))
-    return out
+    return convert_spans(spans, ctx, lambda raw: _span(raw, maxc), expected=_EXPECTED, id_keys=("span_id",))
 
 
 def _span(raw: Any, maxc: int) -> SpanRecord:
