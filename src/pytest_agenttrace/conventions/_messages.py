@@ -52,7 +52,7 @@ def parse_messages(value: Any, *, default_role: str = "user") -> tuple[Message, 
                 m = _one(item, default_role=default_role)
                 if m is not None:
                     out.append(m)
-        return _merge_responses_items(out)
+        return tuple(out)
     return ()
 
 
@@ -230,11 +230,6 @@ def _part(p: Any) -> list[Part]:
     if typ is None and not p:
         return []
     return [OtherPart(type=str(typ or "unknown"), data=dict(p))]
-
-
-def _merge_responses_items(msgs: list[Message]) -> tuple[Message, ...]:
-    """Responses API input lists each function_call as its own item; keep them as separate assistant messages."""
-    return tuple(msgs)
 
 
 def _s(v: Any) -> str | None:
