@@ -26,6 +26,7 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
 from ._records import SpanEvent, SpanRecord
+from ._sizes import DEFAULT_MAX_ATTR_CHARS, cap_value, exceeds
 
 __all__ = [
     "CaptureProcessor",
@@ -80,8 +81,12 @@ _resources: dict[int, tuple[Resource, dict[str, Any]]] = {}
 _last_resource: tuple[Resource | None, dict[str, Any]] = (None, {})
 
 
-def _resource_attrs(resource: Resource | None) -> dict[str, Any]:
+def resource_attrs(resource: Resource | None) -> dict[str, Any]:
+    """The attributes of a resource as one dict shared by every record of it (a resource is immutable)."""
     global _last_resource
+    last = _last_resource  # one-slot cache: spans of a run mostly share one resource
+    if last[0] is resource:
+        return last[1]
     if resource is None:
         return {}
     hit = _resources.get(id(resource))
@@ -93,6 +98,26 @@ def _resource_attrs(resource: Resource | None) -> dict[str, Any]:
             _resources[id(resource)] = hit
     _last_resource = hit
     return hit[1]
+
+
+#: Attribute strings longer than this are cut with a marker (`AGENTTRACE_MAX_ATTR_CHARS`, as for trace files);
+#: the session sets it when it starts.
+max_attr_chars = DEFAULT_MAX_ATTR_CHARS
+
+
+def capped(attrs: dict[str, Any]) -> dict[str, Any]:
+    """`attrs` itself, or a copy whose strings over `max_attr_chars` are cut and marked (`_sizes.truncate`)."""
+    limit = max_attr_chars
+    for v in attrs.values():
+        t = type(v)
+        if t is str:
+            if len(v) > limit:
+                break
+        elif (t is tuple or t is dict) and exceeds(v, limit):
+            break
+    else:
+        return attrs
+    return {k: cap_value(v, limit) for k, v in attrs.items()}
 
 
 _RECORD_FIELDS = (
@@ -159,9 +184,7 @@ def span_to_record(span: ReadableSpan) -> SpanRecord:
         start, end, resource = span.start_time, span.end_time, span.resource
     events: tuple[SpanEvent, ...] = ()
     if raw_events:
-        events = tuple(SpanEvent(e.name, e.timestamp, dict(e.attributes or {})) for e in raw_events)
-    last = _last_resource  # one-slot cache: spans of a run mostly share one resource
-    resource_attrs = last[1] if last[0] is resource else _resource_attrs(resource)
+        events = tuple(SpanEvent(e.name, e.timestamp, capped(dict(e.attributes or {}))) for e in raw_events)
     return _make_record(
         "%032x" % ctx.trace_id,  # noqa: UP031 (%-format is 2.5x faster than format() here)
         "%016x" % ctx.span_id,  # noqa: UP031
@@ -172,9 +195,9 @@ def span_to_record(span: ReadableSpan) -> SpanRecord:
         end or 0,
         status.status_code._name_,
         status.description or "",
-        raw_attrs.copy() if raw_attrs else {},
+        capped(raw_attrs.copy()) if raw_attrs else {},
         events,
-        resource_attrs,
+        resource_attrs(resource),
         "" if scope is None else scope.name,
         "" if scope is None else (scope.version or ""),
     )
@@ -248,8 +271,13 @@ class _PrivateIds(RandomIdGenerator):
 
 
 def new_provider() -> TracerProvider:
-    """A fresh SDK provider (resource `service.name=pytest-agenttrace`) with capture attached."""
-    provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME}), id_generator=_PrivateIds())
+    """A fresh SDK provider (resource `service.name=pytest-agenttrace`) with capture attached: the
+    `RecordingTracerProvider` of `_tracer`, whose spans become records without the SDK span machinery."""
+    from ._tracer import RecordingTracerProvider
+
+    provider = RecordingTracerProvider(
+        resource=Resource.create({"service.name": SERVICE_NAME}), id_generator=_PrivateIds()
+    )
     attach(provider)
     return provider
 

@@ -110,6 +110,10 @@ class AgentTraceSession:
         self.baselines = BaselineStore(Path("."), update=False)
         #: Test folders whose unused baselines are reported (set only when the whole suite was selected).
         self.baseline_dirs: list[str] = []
+        from ._sizes import DEFAULT_MAX_ATTR_CHARS, MAX_ATTR_CHARS_ENV, limit_from
+
+        #: Captured attribute strings longer than this are cut and marked (`AGENTTRACE_MAX_ATTR_CHARS`).
+        self.max_attr_chars = limit_from(None, MAX_ATTR_CHARS_ENV, DEFAULT_MAX_ATTR_CHARS)
         #: Run-wide cost limit (`--agenttrace-max-cost-usd`).
         self.max_run_cost: float | None = None
         self.run_cost_message: str | None = None
@@ -119,6 +123,7 @@ class AgentTraceSession:
         """Receive captured spans and capture from the global tracer provider (installing one if none is set)."""
         from . import _capture
 
+        _capture.max_attr_chars = self.max_attr_chars
         _capture.push_sink(self.add)
         self._started = True
         self.check_provider(warn=warn)
