@@ -1,10 +1,13 @@
 """Capture: 100k spans through the plugin's span processor vs the bare OTel SDK (same workload, same GC state).
 
 Sides, each on a fresh provider per round (`shutdown_on_exit=False`, so no provider outlives its round):
-- `agenttrace`: `TracerProvider` + `pytest_agenttrace._capture.attach(provider)` with the plugin's session sink
-  pushed by `push_sink` (the plugin's own wiring: `AgentTraceSession().add` with one test begun, so every span
-  takes the attribution path of a span ending during its test; the session's `start()` is not called because it
-  would install a global provider in the benchmark process);
+- `agenttrace`: what `--agenttrace` does when the project sets no provider: the plugin's `RecordingTracerProvider`
+  (`_tracer.py`, spans that build their record at end) with the plugin's session sink pushed by `push_sink`
+  (`AgentTraceSession().add` with one test begun, so every span takes the attribution path of a span ending during
+  its test; the session's `start()` is not called because it would install a global provider in the benchmark
+  process);
+- `agenttrace (own SDK provider)`: the project set its own SDK `TracerProvider`; the plugin attaches its capture
+  processor to it (`_capture.attach`), same sink;
 - `simple+inmemory`: `SimpleSpanProcessor(InMemorySpanExporter())`, the capture floor (target <= 1.3x);
 - `sdk`: `TracerProvider` with no span processor (the project's aim: <= 1.2x);
 - `noop`: the OTel API with no SDK (`NoOpTracer`), what the code pays when the plugin is off and nothing else is set.
@@ -68,29 +71,37 @@ def _sides(spans: int) -> dict[str, Callable[[], float]]:
     sides: dict[str, Callable[[], float]] = {}
     if capture is not None:
 
-        def agenttrace() -> float:
-            p = provider()
-            capture.attach(p)
-            if session_mod is not None:  # the plugin's own sink: per-test attribution into a bucket
-                session = session_mod.AgentTraceSession()
-                session.begin_test("bench_capture.py::test_agent")
-                sink = session.add
-                kept = session.records("bench_capture.py::test_agent")
-            else:  # before the session module existed: the cheapest sink a session can have
-                kept = []
-                sink = kept.append
-            capture.push_sink(sink)
-            try:
-                t = run(p.get_tracer(*SCOPE))
-            finally:
-                capture.pop_sink(sink)
-            p.shutdown()
-            if len(kept) != spans:
-                raise RuntimeError(f"the capture sink received {len(kept)} records, expected {spans}")
-            kept.clear()
-            return t
+        def captured(make: Callable[[], Any]) -> Callable[[], float]:
+            def side() -> float:
+                p = make()
+                capture.attach(p)
+                if session_mod is not None:  # the plugin's own sink: per-test attribution into a bucket
+                    session = session_mod.AgentTraceSession()
+                    session.begin_test("bench_capture.py::test_agent")
+                    sink = session.add
+                    kept = session.records("bench_capture.py::test_agent")
+                else:  # before the session module existed: the cheapest sink a session can have
+                    kept = []
+                    sink = kept.append
+                capture.push_sink(sink)
+                try:
+                    t = run(p.get_tracer(*SCOPE))
+                finally:
+                    capture.pop_sink(sink)
+                p.shutdown()
+                if len(kept) != spans:
+                    raise RuntimeError(f"the capture sink received {len(kept)} records, expected {spans}")
+                kept.clear()
+                return t
 
-        sides["agenttrace"] = agenttrace
+            return side
+
+        recording = optional_module("pytest_agenttrace._tracer")
+        if recording is not None:
+            sides["agenttrace"] = captured(
+                lambda: recording.RecordingTracerProvider(resource=resource, shutdown_on_exit=False)
+            )
+        sides["agenttrace (own SDK provider)"] = captured(provider)
     sides.update({"simple+inmemory": floor, "sdk": sdk, "noop": noop})
     return sides
 
@@ -104,7 +115,7 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
     rows: list[Row] = []
     common = {"spans": spans, "repeat": n, "gc": "on"}
     if "agenttrace" not in best:
-        rows.append(skip_row(NAME, "skipped: pytest_agenttrace._capture not available yet"))
+        rows.append(skip_row(NAME, "skipped: pytest_agenttrace._tracer not available yet"))
     else:
         ours = best["agenttrace"]
         rows.append(
@@ -136,6 +147,29 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
                 f"{spans // 1000}k spans: agenttrace vs no-op API (plugin off)",
                 ours,
                 best["noop"],
+                per=spans,
+                data=common,
+            )
+        )
+    if "agenttrace (own SDK provider)" in best:
+        own = best["agenttrace (own SDK provider)"]
+        rows.append(
+            ratio_row(
+                NAME,
+                f"{spans // 1000}k spans: agenttrace on the project's SDK provider vs SimpleSpanProcessor+InMemory",
+                own,
+                best["simple+inmemory"],
+                per=spans,
+                target=1.3,
+                data=common,
+            )
+        )
+        rows.append(
+            ratio_row(
+                NAME,
+                f"{spans // 1000}k spans: agenttrace on the project's SDK provider vs SDK, no processor",
+                own,
+                best["sdk"],
                 per=spans,
                 data=common,
             )
