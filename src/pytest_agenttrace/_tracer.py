@@ -81,7 +81,7 @@ _SAMPLED = TraceFlags.SAMPLED
 _RANDOM = getattr(TraceFlags, "RANDOM_TRACE_ID", 0)
 _get_current_span = trace_api.get_current_span
 _time_ns = time.time_ns
-_end_lock = threading.Lock()
+_lock = threading.Lock()
 
 
 class RecordingTracerProvider(TracerProvider):
@@ -264,9 +264,12 @@ class _RecordingSpan(trace_api.Span):
         attrs = self._attrs
         if isinstance(attrs, BoundedAttributes):
             return attrs
-        bounded = BoundedAttributes(self._tracer._provider._limits.max_span_attributes, attrs, immutable=False)
-        self._attrs = bounded
-        return bounded
+        with _lock:  # two threads switching one span at once must not lose each other's attributes
+            attrs = self._attrs
+            if not isinstance(attrs, BoundedAttributes):
+                limit = self._tracer._provider._limits.max_span_attributes
+                attrs = self._attrs = BoundedAttributes(limit, attrs, immutable=False)
+        return attrs
 
     def _set_initial(self, attributes: Mapping[str, Any]) -> None:
         """The attributes given at start: one pass into an empty dict (the common case)."""
@@ -399,7 +402,7 @@ class _RecordingSpan(trace_api.Span):
 
     # -- end -------------------------------------------------------------------------------------------------
     def end(self, end_time: int | None = None) -> None:
-        with _end_lock:
+        with _lock:
             if self._end_time is not None:
                 ended = True
             else:
