@@ -342,6 +342,96 @@ def test_lookup_cost_does_not_grow_with_the_cassette(
     assert len(counted) - loaded <= 3 * 2  # per request: can_play + play, independent of n
 
 
+def _counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count request filter runs and request keys computed (the per-request work of matching)."""
+    from pytest_agenttrace.cassettes import _http
+
+    counts = {"filter": 0, "key": 0}
+    make_filter, original_key = _http._make_request_filter, HttpReplay.key
+
+    def counting_filter(patterns: Any) -> Any:
+        inner = make_filter(patterns)
+
+        def before_record_request(request: Any) -> Any:
+            counts["filter"] += 1
+            return inner(request)
+
+        return before_record_request
+
+    def counting_key(self: HttpReplay, request: Any) -> Any:
+        counts["key"] += 1
+        return original_key(self, request)
+
+    monkeypatch.setattr(_http, "_make_request_filter", counting_filter)
+    monkeypatch.setattr(HttpReplay, "key", counting_key)
+    return counts
+
+
+def test_each_request_is_filtered_and_keyed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recording and replaying filter (copy + scrub) and normalize each request once, not once per vcrpy call."""
+    import httpx2
+
+    path = tmp_path / "c.yaml"
+    counts = _counting(monkeypatch)
+    questions = [f"question {i} from {SECRET}" for i in range(3)]
+
+    def ask(client: Any, q: str) -> str:
+        r = client.post("/v1/chat/completions", json={"model": "m", "messages": [{"role": "user", "content": q}]})
+        return str(r.json()["choices"][0]["message"]["content"])
+
+    with FakeLLM(["a0", "a1", "a2"]) as srv, use_cassette(path, mode="once"), httpx2.Client(base_url=srv.url) as c:
+        assert [ask(c, q) for q in questions] == ["a0", "a1", "a2"]
+    assert counts == {"filter": 3, "key": 3}
+    assert SECRET not in path.read_text()
+    counts.update(filter=0, key=0)
+    with use_cassette(path), httpx2.Client(base_url=OFFLINE) as c:
+        assert counts == {"filter": 3, "key": 3}  # each stored request, at load
+        assert [ask(c, q) for q in reversed(questions)] == ["a2", "a1", "a0"]
+    assert counts == {"filter": 6, "key": 6}
+    with (
+        pytest.raises(CassetteMismatchError, match="each recording has already been replayed"),
+        use_cassette(path),
+        httpx2.Client(base_url=OFFLINE) as c,
+    ):
+        for q in [*questions, questions[0]]:  # no repeats: the fourth request has no recording left
+            ask(c, q)
+
+
+def test_a_failed_live_call_leaves_nothing_pending(tmp_path: Path) -> None:
+    """A request looked up, then sent live and failed, is never recorded; its lookup is dropped with the cassette."""
+    import httpx2
+
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    with use_cassette(tmp_path / "c.yaml", mode="once") as session, httpx2.Client(base_url=OFFLINE) as client:
+        with pytest.raises(httpx2.ConnectError):
+            client.post("/v1/chat/completions", json=body)
+        assert session.http is not None
+        cassette = session.http.cassette
+        assert len(cassette._pending) == 1 and cassette.data == []
+    assert cassette._pending == {}
+    assert not (tmp_path / "c.yaml").exists()  # nothing was recorded
+
+
+def test_a_request_changed_after_its_lookup_is_recorded_as_sent(tmp_path: Path) -> None:
+    """vcrpy's http.client stub may set a request's body after creating it: the lookup made before is not reused."""
+    from vcr.request import Request as VcrRequest
+
+    uri = "https://api.example.com/v1/chat/completions"
+    response = {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": b"{}"}}
+    with use_cassette(tmp_path / "c.yaml", mode="once") as session:
+        assert session.http is not None
+        cassette = session.http.cassette
+        request = VcrRequest("POST", uri, b'{"model": "early"}', {"content-type": "application/json"})
+        assert not cassette.can_play_response_for(request)
+        request.body = f'{{"model": "late", "key": "{SECRET}"}}'.encode()
+        cassette.append(request, response)
+        ((stored, _),) = cassette.data
+        assert json.loads(stored.body) == {"model": "late", "key": "[SCRUBBED]"}
+        assert cassette._pending == {}
+        again = VcrRequest("POST", uri, f'{{"model": "late", "key": "{SECRET}"}}'.encode(), {})
+        assert list(cassette._responses(again)) == [(0, cassette.data[0][1])]
+
+
 @pytest.mark.parametrize("library", ["httpx", "httpx2"])
 def test_plain_httpx_clients_are_rewritten_and_replayed(
     tmp_path: Path, library: str, request: pytest.FixtureRequest

@@ -36,6 +36,7 @@ from vcr.errors import UnhandledHTTPRequestError
 from vcr.filters import decode_response
 from vcr.patch import CassettePatcherBuilder
 from vcr.record_mode import RecordMode
+from vcr.request import HeadersDict
 from vcr.request import Request as VcrRequest
 from vcr.serializers import compat
 
@@ -167,24 +168,37 @@ def _scrub_body(body: Any, patterns: Any) -> Any:
 
 def _make_request_filter(patterns: Any) -> Callable[[VcrRequest], VcrRequest]:
     def before_record_request(request: VcrRequest) -> VcrRequest:
-        request = copy.deepcopy(request)
-        for name in list(request.headers):
-            if name.lower() not in _KEPT_REQUEST_HEADERS:
-                del request.headers[name]
-            else:
+        """A scrubbed copy of `request` (kept headers only, secret query parameters and key-shaped strings removed).
+
+        Shallow: the copy gets its own headers and, only when scrubbing changed them, its own URI and body; the
+        rest (method, parsed URI, body bytes) is immutable and shared. vcrpy may still send the original.
+        """
+        filtered = copy.copy(request)
+        headers = HeadersDict()
+        for name in request.headers:
+            if name.lower() in _KEPT_REQUEST_HEADERS:
                 value = request.headers[name]
-                if isinstance(value, str):
-                    request.headers[name] = scrub_text(value, patterns)
-        request.uri = _scrub_query(request.uri)
-        request.body = _scrub_body(request.body, patterns)
-        return request
+                headers[name] = scrub_text(value, patterns) if isinstance(value, str) else value
+        filtered.headers = headers
+        uri = request.uri
+        scrubbed_uri = _scrub_query(uri)
+        if scrubbed_uri is not uri:
+            filtered.uri = scrubbed_uri
+        body = request.body
+        scrubbed_body = _scrub_body(body, patterns)
+        if scrubbed_body is not body:
+            filtered.body = scrubbed_body
+        return filtered
 
     return before_record_request
 
 
 def _make_response_filter(patterns: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def before_record_response(response: dict[str, Any]) -> dict[str, Any]:
-        response = decode_response(response)
+        """`response` (a private copy: `_Cassette.append` makes one) decompressed, per-run and secret headers
+        dropped, key-shaped strings replaced."""
+        if any(name.lower() == "content-encoding" for name in response["headers"]):
+            response = decode_response(response)  # copies again, then decompresses
         headers = {}
         for name, values in (response.get("headers") or {}).items():
             low = name.lower()
@@ -231,6 +245,46 @@ def _normalize_loaded(interaction: Mapping[str, Any]) -> tuple[dict[str, Any], d
 # ----------------------------------------------------------------------------------------------- cassette
 
 
+class _Sent:
+    """One live request as matched: the original (for the identity check), its filtered copy, its index key and
+    its parsed JSON body (read lazily, only by trace answers). Kept between vcrpy's calls for the same request, so
+    a request is filtered, normalized and serialized once."""
+
+    __slots__ = ("_body", "choice", "filtered", "key", "request", "seen")
+
+    def __init__(self, request: VcrRequest, filtered: VcrRequest, key: tuple[Any, ...]) -> None:
+        self.request = request
+        self.seen = (request.method, request.uri, request.body)
+        self.filtered = filtered
+        self.key = key
+        self.choice: tuple[str, int] | None = None
+        self._body: Any = _UNREAD
+
+    def unchanged(self) -> bool:
+        """Whether the request still has the method, URI and body it was filtered with (vcrpy's http.client stub
+        sets the body after creating the request; a file or iterator body is a new object on every read)."""
+        method, uri, body = self.seen
+        request = self.request
+        return method is request.method and uri is request.uri and body is request.body
+
+    @property
+    def body(self) -> Any:
+        """The filtered request's JSON body (None when it is not JSON), parsed on first use."""
+        if self._body is _UNREAD:
+            self._body = json_body(_body_bytes(self.filtered.body))
+        return self._body
+
+
+_UNREAD: Any = object()
+
+
+def _body_bytes(body: Any) -> Any:
+    """A body vcrpy kept as a list of chunks (an iterator body), joined; anything else as it is."""
+    if isinstance(body, (list, tuple)):
+        return b"".join(x if isinstance(x, bytes) else str(x).encode() for x in body)
+    return body
+
+
 class _Cassette(VcrCassette):
     """vcrpy's cassette with an index on the normalized request and recorded-answer (trace) entries."""
 
@@ -239,60 +293,98 @@ class _Cassette(VcrCassette):
         self._owner = owner
         self._lock = threading.RLock()
         self._index: dict[tuple[Any, ...], list[int]] = {}
-        self._reserved: dict[int, tuple[str, int]] = {}
+        # id(live request) -> its match, from `can_play_response_for` to `play_response` / `append`
+        self._pending: dict[int, _Sent] = {}
         self.loading = True
         self.loaded_count = 0
 
+    def _sent(self, request: VcrRequest) -> _Sent | None:
+        """`request` filtered (secrets out) and keyed; None when the filter drops it."""
+        filtered = self._before_record_request(request)
+        if not filtered:
+            return None
+        return _Sent(request, filtered, self._owner.key(filtered))
+
+    def _take(self, request: VcrRequest) -> _Sent | None:
+        """The match `can_play_response_for` kept for this very request (removed), or None."""
+        sent = self._pending.pop(id(request), None)
+        return sent if sent is not None and sent.request is request else None
+
+    def forget_pending(self) -> None:
+        """Drop the matches of requests looked up but never played or recorded (a live call that failed)."""
+        with self._lock:
+            self._pending.clear()
+
     # -- index -------------------------------------------------------------------------------------------
     def append(self, request: VcrRequest, response: dict[str, Any]) -> None:
+        """vcrpy's `append` (filter the request, copy and filter the response, store), indexing the stored request.
+
+        A request just sent live reuses the filtered copy and key made when it was looked up. Loaded responses are
+        already private copies (`_normalize_loaded`), so only live ones are deep-copied before filtering.
+        """
         with self._lock:
-            before = len(self.data)
-            super().append(request, response)
-            for i in range(before, len(self.data)):
-                key = self._owner.key(self.data[i][0])
-                self._index.setdefault(key, []).append(i)
-                if not self.loading:
-                    # Recorded just now, for the request that produced it: it answers no other request.
-                    self.play_counts[i] = 1
+            sent = self._take(request)
+            if sent is None or not sent.unchanged():
+                sent = self._sent(request)
+            if sent is None:
+                return
+            if not self.loading:
+                response = copy.deepcopy(response)  # the live response object must not change
+            response = self._before_record_response(response)
+            if response is None:
+                return
+            i = len(self.data)
+            self.data.append((sent.filtered, response))
+            self.dirty = True
+            self._index.setdefault(sent.key, []).append(i)
+            if not self.loading:
+                # Recorded just now, for the request that produced it: it answers no other request.
+                self.play_counts[i] = 1
 
     def _responses(self, request: VcrRequest) -> Iterator[tuple[int, dict[str, Any]]]:
-        request = self._before_record_request(request)
-        if not request:
+        sent = self._sent(request)
+        if sent is None:
             return
-        for i in self._index.get(self._owner.key(request), ()):
+        for i in self._index.get(sent.key, ()):
             yield i, self.data[i][1]
 
-    def _choose(self, request: VcrRequest) -> tuple[str, int] | None:
-        """The unplayed interaction answering `request` (filtered), marked played; None when there is none."""
-        for i in self._index.get(self._owner.key(request), ()):
-            if self.play_counts[i] == 0:
-                self.play_counts[i] += 1
+    def _choose(self, sent: _Sent) -> tuple[str, int] | None:
+        """The unplayed interaction answering `sent`, marked played; None when there is none."""
+        play_counts = self.play_counts
+        for i in self._index.get(sent.key, ()):
+            if play_counts[i] == 0:
+                play_counts[i] += 1
                 return ("http", i)
-        j = self._owner.choose_recorded_answer(request)
+        j = self._owner.choose_recorded_answer(sent.filtered, sent.body)
         return ("llm", j) if j is not None else None
 
     # -- vcrpy's entry points (called by its stubs) ---------------------------------------------------------
     def can_play_response_for(self, request: VcrRequest) -> bool:
-        filtered = self._before_record_request(request)
-        if not filtered:
+        sent = self._sent(request)
+        if sent is None:
             return False
         with self._lock:
             if self.record_mode != RecordMode.ALL:
-                choice = self._choose(filtered)
-                if choice is not None:
-                    self._reserved[id(request)] = choice
+                sent.choice = self._choose(sent)
+                if sent.choice is not None:
+                    self._pending[id(request)] = sent
                     return True
             if self.write_protected:
-                raise self._owner.mismatch(filtered)
+                raise self._owner.mismatch(sent.filtered)
+            self._pending[id(request)] = sent  # sent live next, then `append`ed: filtered and keyed already
         return False
 
     def play_response(self, request: VcrRequest) -> dict[str, Any]:
         with self._lock:
-            choice = self._reserved.pop(id(request), None)
-            filtered = self._before_record_request(request)
+            sent = self._take(request)
+            choice = sent.choice if sent is not None else None
+            if choice is not None and sent is not None and not sent.unchanged():
+                sent = self._sent(request) or sent  # the reserved answer stands; rendered for the request as it is
             if choice is None:
-                choice = self._choose(filtered) if filtered else None
-            if choice is None:
+                if sent is None or not sent.unchanged():
+                    sent = self._sent(request)
+                choice = self._choose(sent) if sent is not None else None
+            if choice is None or sent is None:
                 raise UnhandledHTTPRequestError(
                     f"The cassette ({self._path!r}) doesn't contain the request {request!r}"
                 )
@@ -300,7 +392,7 @@ class _Cassette(VcrCassette):
         if kind == "http":
             response: dict[str, Any] = self.data[i][1]
             return response
-        return self._owner.render_recorded_answer(i, filtered)
+        return self._owner.render_recorded_answer(i, sent.filtered, sent.body)
 
 
 def _body_matcher(owner: HttpReplay) -> Callable[[VcrRequest, VcrRequest], None]:
@@ -330,6 +422,7 @@ class HttpReplay:
         self.session = session
         self.llm = llm
         self.llm_played = [False] * len(llm)
+        self._expected_views: dict[int, dict[str, Any]] = {}
         self._synth_seq = itertools.count(1)
         self.temperature_zero = temperature_zero
         ignore = set(ignore_request_fields)
@@ -365,9 +458,8 @@ class HttpReplay:
 
     # -- keys --------------------------------------------------------------------------------------------
     def body_key(self, request: VcrRequest) -> Any:
-        body = request.body
-        if isinstance(body, (list, tuple)):
-            body = b"".join(x if isinstance(x, bytes) else str(x).encode() for x in body)
+        """The request body as matched: its normalized JSON, serialized with sorted keys, or the raw body."""
+        body = _body_bytes(request.body)
         data = json_body(body)
         if data is None:
             return ("raw", body if isinstance(body, (bytes, str)) else repr(body))
@@ -383,23 +475,32 @@ class HttpReplay:
         )
 
     # -- recorded answers from a trace ----------------------------------------------------------------------
-    def choose_recorded_answer(self, request: VcrRequest) -> int | None:
+    def choose_recorded_answer(self, request: VcrRequest, body: Any) -> int | None:
+        """The first unplayed trace answer whose recorded request fields match `request` (parsed JSON `body`),
+        marked played; None when there is none."""
         api = api_for_path(request.path or "")
         if api is None or request.method.upper() != "POST" or not self.llm:
             return None
-        body = json_body(request.body)
         for j, entry in enumerate(self.llm):
             if self.llm_played[j] or not accepts(entry, api):
                 continue
-            want = expected_view(entry)
-            if canonical(sent_view(body, api, want)) == canonical(want):
+            want = self._expected(j)
+            if canonical(sent_view(body, api, want)) == want:
                 self.llm_played[j] = True
                 return j
         return None
 
-    def render_recorded_answer(self, j: int, request: VcrRequest) -> dict[str, Any]:
+    def _expected(self, j: int) -> dict[str, Any]:
+        """`llm[j]`'s expected request view in canonical form, built once per entry."""
+        want = self._expected_views.get(j)
+        if want is None:
+            want = self._expected_views[j] = canonical(expected_view(self.llm[j]))
+        return want
+
+    def render_recorded_answer(self, j: int, request: VcrRequest, body: Any) -> dict[str, Any]:
+        """The vcrpy response for trace answer `llm[j]`, in the wire format `request` (parsed JSON `body`) asks for."""
         api = api_for_path(request.path or "") or "chat"
-        return render_response(self.llm[j], api=api, body=json_body(request.body), seq=next(self._synth_seq))
+        return render_response(self.llm[j], api=api, body=body, seq=next(self._synth_seq))
 
     # -- mismatch ----------------------------------------------------------------------------------------
     def mismatch(self, request: VcrRequest) -> CassetteMismatchError:
@@ -498,6 +599,7 @@ class HttpReplay:
         self._stack = stack
 
     def stop(self) -> None:
+        self.cassette.forget_pending()
         if self._stack is not None:
             self._stack.close()
             self._stack = None

@@ -16,6 +16,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import parse_qsl
@@ -79,7 +80,14 @@ def to_jsonable(value: Any) -> Any:
 
 def canonical(value: Any) -> Any:
     """JSON data in a comparable form: lists for tuples, ints for integral floats, mappings with str keys."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # exact types first: parsed JSON is mostly these
+        return value
+    if kind is dict:
+        return {str(k): canonical(v) for k, v in value.items()}
+    if kind is list:
+        return [canonical(v) for v in value]
+    if isinstance(value, (bool, str)):  # subclasses (str enums)
         return value
     if isinstance(value, float):
         if math.isfinite(value) and value.is_integer() and abs(value) < 2**53:
@@ -118,16 +126,22 @@ def json_body(body: bytes | str | None) -> Any:
 
 
 def _scrub_volatile(value: Any) -> Any:
+    """`value` without generated ids and with UUIDs/timestamps replaced, in `canonical` form (one pass for both)."""
     if isinstance(value, str):
         if "-" in value or ":" in value:
             value = _UUID.sub("<uuid>", value)
             value = _TIMESTAMP.sub("<timestamp>", value)
         return value
     if isinstance(value, Mapping):
-        return {k: _scrub_volatile(v) for k, v in value.items() if k not in VOLATILE_ID_KEYS}
+        return {str(k): _scrub_volatile(v) for k, v in value.items() if k not in VOLATILE_ID_KEYS}
     if isinstance(value, list):
         return [_scrub_volatile(v) for v in value]
-    return value
+    return canonical(value)
+
+
+@lru_cache(maxsize=64)
+def _skipped(ignore: frozenset[str]) -> frozenset[str]:
+    return VOLATILE_REQUEST_FIELDS | ignore
 
 
 def normalize_request_body(body: Any, *, ignore: Iterable[str] = ()) -> Any:
@@ -138,13 +152,16 @@ def normalize_request_body(body: Any, *, ignore: Iterable[str] = ()) -> Any:
     """
     if not isinstance(body, Mapping):
         return canonical(body)
-    skip = VOLATILE_REQUEST_FIELDS | frozenset(ignore)
+    skip = _skipped(ignore if isinstance(ignore, frozenset) else frozenset(ignore))
     out: dict[str, Any] = {}
     for key, value in body.items():
         if key in skip:
             continue
-        out[key] = _scrub_volatile(value) if key in ("messages", "input", "system", "instructions") else value
-    return canonical(out)
+        if key in ("messages", "input", "system", "instructions"):
+            out[str(key)] = _scrub_volatile(value)
+        else:
+            out[str(key)] = canonical(value)
+    return out
 
 
 def normalize_query(query: str) -> list[tuple[str, str]]:
