@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_agenttrace import ConfigError, TraceFormatError
-from pytest_agenttrace.formats import load_traces, read_records
+from pytest_agenttrace.formats import load_trace, load_traces, read_records
 
 TRACE = "5b8efff798038103d269b633813fc60c"
 
@@ -140,6 +140,76 @@ def test_stdin_over_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(ONE)))
     with pytest.raises(TraceFormatError, match="<stdin>: input is more than 10 bytes"):
         read_records("-", max_bytes=10)
+
+
+def _three_files(tmp_path: Path) -> tuple[list[Path], int]:
+    files = [tmp_path / "a.json", tmp_path / "b.jsonl", tmp_path / "c.json"]
+    for i, f in enumerate(files):
+        f.write_bytes(otlp(f"00000000000000{i:02x}") + b" " * (100 * i))  # different sizes: c is the biggest
+    (tmp_path / "notes.md").write_bytes(b"x" * 10_000)  # not a trace file: not counted
+    return files, sum(f.stat().st_size for f in files)
+
+
+def test_directory_limit_applies_to_the_files_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files, total = _three_files(tmp_path)
+    limit = max(f.stat().st_size for f in files) + 1  # every file is under it on its own
+    opened: list[str] = []
+    real_open = open
+
+    def spy(path: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", spy)
+    for load in (read_records, load_traces, load_trace):
+        with pytest.raises(TraceFormatError) as err:
+            load(tmp_path, max_bytes=limit)
+        message = str(err.value)
+        assert message.startswith(f"{tmp_path}: its 3 trace files hold {total:,} bytes together")
+        assert f"over the limit of {limit:,} bytes" in message and "a directory as a whole" in message
+        sizes = [f"{f.name} ({f.stat().st_size:,} bytes)" for f in reversed(files)]
+        assert f"biggest on disk: {', '.join(sizes)}." in message  # biggest first
+        assert "max_bytes=" in message and "AGENTTRACE_MAX_FILE_BYTES=" in message and "one by one" in message
+    assert opened == []  # refused from the sizes: no file was read
+    assert len(read_records(tmp_path, max_bytes=total)) == 3  # exactly at the limit: read
+
+
+def test_directory_limit_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, total = _three_files(tmp_path)
+    monkeypatch.setenv("AGENTTRACE_MAX_FILE_BYTES", str(total - 1))
+    with pytest.raises(TraceFormatError, match=f"hold {total:,} bytes together, over the limit of {total - 1:,}"):
+        read_records(tmp_path)
+    assert len(read_records(tmp_path, max_bytes=total)) == 3  # the argument wins
+
+
+def test_directory_limit_counts_decompressed_bytes(tmp_path: Path) -> None:
+    padded = b" " * 600 + ONE  # about 700 bytes once decompressed, ~100 compressed
+    (tmp_path / "a.json.gz").write_bytes(gzip.compress(padded))
+    (tmp_path / "b.json.gz").write_bytes(gzip.compress(padded))
+    limit = len(padded) + 100  # one file fits, both do not; on disk they are far under it
+    assert sum(f.stat().st_size for f in tmp_path.iterdir()) < limit
+    with pytest.raises(TraceFormatError) as err:
+        read_records(tmp_path, max_bytes=limit)
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path}: its trace files add up to more than {limit:,} bytes once decompressed")
+    assert f"b.json.gz decompresses to more than the 100 bytes left after {len(padded):,} bytes" in message
+    assert "max_bytes=" in message and "AGENTTRACE_MAX_FILE_BYTES" in message
+    assert len(read_records(tmp_path, max_bytes=2 * len(padded))) == 2
+
+
+def test_directory_with_one_file_over_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "big.json").write_bytes(ONE)
+    with pytest.raises(TraceFormatError) as err:
+        read_records(tmp_path, max_bytes=100)
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path}: its only trace file holds {len(ONE):,} bytes, over the limit of 100 bytes")
+    assert f"big.json ({len(ONE):,} bytes)" in message
+
+
+def test_directory_with_one_gzip_bomb(tmp_path: Path) -> None:
+    (tmp_path / "bomb.json.gz").write_bytes(gzip.compress(b" " * 5_000_000 + ONE))
+    with pytest.raises(TraceFormatError, match=r"bomb\.json\.gz decompresses to more than the 1,000,000 bytes left"):
+        read_records(tmp_path, max_bytes=1_000_000)
 
 
 def test_long_attribute_strings_are_truncated(monkeypatch: pytest.MonkeyPatch) -> None:

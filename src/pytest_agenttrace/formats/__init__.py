@@ -34,6 +34,7 @@ from ._source import (
     DEFAULT_MAX_FILE_BYTES,
     MAX_ATTR_CHARS_ENV,
     MAX_FILE_BYTES_ENV,
+    DirectoryBudget,
     decode_text,
     gunzip_if_needed,
     limit_from,
@@ -91,8 +92,9 @@ def read_records(
 ) -> list[SpanRecord]:
     """All span records of a trace file, `bytes`, `"-"` (stdin) or a directory of trace files, in file order.
 
-    `max_bytes` (default `$AGENTTRACE_MAX_FILE_BYTES` or 512 MiB) refuses bigger inputs, decompressed size included;
-    attribute strings longer than `max_attr_chars` (default `$AGENTTRACE_MAX_ATTR_CHARS` or 1,000,000) are cut.
+    `max_bytes` (default `$AGENTTRACE_MAX_FILE_BYTES` or 512 MiB) refuses bigger inputs, decompressed size included
+    (a directory's trace files count together); attribute strings longer than `max_attr_chars` (default
+    `$AGENTTRACE_MAX_ATTR_CHARS` or 1,000,000) are cut.
     """
     out: list[SpanRecord] = []
     for _, records in _read_sources(source, name=name, max_bytes=max_bytes, max_attr_chars=max_attr_chars):
@@ -202,18 +204,31 @@ def _read_sources(
     if path == "-":
         return [(display, _parse(read_stdin(max_bytes=limit), display, limit, max_chars))]
     if os.path.isdir(path):
-        files = sorted(
-            entry.path
-            for entry in os.scandir(path)
-            if entry.is_file() and not entry.name.startswith(".") and _is_trace_file(entry.name)
-        )
-        if not files:
-            raise TraceFormatError(
-                f"no trace files in this directory (looked for *{', *'.join(TRACE_FILE_SUFFIXES)}, optionally .gz)",
-                path=display,
-            )
-        return [(f, _parse(read_path(f, max_bytes=limit), f, limit, max_chars)) for f in files]
+        return _read_directory(path, display, limit, max_chars)
     return [(display, _parse(read_path(path, max_bytes=limit), display, limit, max_chars))]
+
+
+def _read_directory(path: str, display: str, limit: int, max_chars: int) -> list[tuple[str, list[SpanRecord]]]:
+    """(file, records) for each trace file of a directory, in name order; `limit` bounds all of them together.
+
+    The sizes are checked before any file is read, so an over-limit directory loads nothing (`DirectoryBudget`).
+    """
+    files: list[tuple[str, int]] = []
+    for entry in os.scandir(path):
+        if entry.name.startswith(".") or not _is_trace_file(entry.name) or not entry.is_file():
+            continue
+        try:
+            files.append((entry.path, entry.stat().st_size))
+        except OSError as exc:
+            raise TraceFormatError(f"cannot read the file ({exc.strerror or exc})", path=entry.path) from exc
+    if not files:
+        raise TraceFormatError(
+            f"no trace files in this directory (looked for *{', *'.join(TRACE_FILE_SUFFIXES)}, optionally .gz)",
+            path=display,
+        )
+    files.sort()
+    budget = DirectoryBudget(display, files, max_bytes=limit)
+    return [(f, _parse_plain(budget.take(f, read_path(f, max_bytes=limit)), f, max_chars)) for f, _ in files]
 
 
 def _is_trace_file(filename: str) -> bool:
@@ -222,7 +237,11 @@ def _is_trace_file(filename: str) -> bool:
 
 
 def _parse(data: bytes, display: str, limit: int, max_chars: int) -> list[SpanRecord]:
-    data = gunzip_if_needed(data, display, max_bytes=limit)
+    return _parse_plain(gunzip_if_needed(data, display, max_bytes=limit), display, max_chars)
+
+
+def _parse_plain(data: bytes, display: str, max_chars: int) -> list[SpanRecord]:
+    """Records from one source's bytes, already decompressed (and size-checked)."""
     text = decode_text(data, display)
     del data
     ctx = ReadContext(display, max_chars)

@@ -77,18 +77,82 @@ def read_stdin(*, max_bytes: int) -> bytes:
     return data
 
 
-def gunzip_if_needed(data: bytes, name: str, *, max_bytes: int) -> bytes:
-    """Decompress gzip data (detected by magic bytes), stopping once the output passes `max_bytes`."""
-    if not data.startswith(_GZIP_MAGIC):
-        return data
+def is_gzip(data: bytes) -> bool:
+    """Whether `data` is gzip (by its magic bytes, never the file name)."""
+    return data.startswith(_GZIP_MAGIC)
+
+
+def gunzip_capped(data: bytes, name: str, *, max_bytes: int) -> bytes:
+    """Gzip `data` decompressed, stopping after `max_bytes + 1` bytes of output: more than `max_bytes` means over."""
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb") as f:
-            out = f.read(max_bytes + 1)
+            return f.read(max_bytes + 1)
     except (OSError, EOFError, zlib.error) as exc:
         raise TraceFormatError(f"corrupt or truncated gzip data ({exc}); re-create the .gz file", path=name) from exc
+
+
+def gunzip_if_needed(data: bytes, name: str, *, max_bytes: int) -> bytes:
+    """Decompress gzip data (detected by magic bytes), stopping once the output passes `max_bytes`."""
+    if not is_gzip(data):
+        return data
+    out = gunzip_capped(data, name, max_bytes=max_bytes)
     if len(out) > max_bytes:
         raise _too_big(name, f"gzip data decompresses to more than {max_bytes:,} bytes", max_bytes)
     return out
+
+
+class DirectoryBudget:
+    """The byte limit applied to a directory's trace files together (`max_bytes` bounds what one call loads).
+
+    Created from the files' sizes on disk, it refuses the directory before any file is read when they add up to
+    more than the limit (gzipped files count their compressed size there). While reading, `take` counts each
+    file's decompressed bytes and decompresses a gzipped file only as far as the budget left allows, so a
+    directory of small `.gz` files cannot expand past the limit either (the per-file rule, summed).
+    """
+
+    def __init__(self, directory: str, files: list[tuple[str, int]], *, max_bytes: int) -> None:
+        self.directory = directory
+        self.files = files
+        self.limit = max_bytes
+        self.used = 0
+        total = sum(size for _, size in files)
+        if total > max_bytes:
+            if len(files) == 1:
+                raise self._error(f"its only trace file holds {total:,} bytes", total)
+            raise self._error(f"its {len(files)} trace files hold {total:,} bytes together", total)
+
+    def take(self, path: str, data: bytes) -> bytes:
+        """`data` (the bytes of `path`, one of the files) decompressed if gzipped, counted against the budget."""
+        left = self.limit - self.used
+        name = os.path.basename(path)
+        if is_gzip(data):
+            out = gunzip_capped(data, path, max_bytes=left)
+            total = f"more than {self.limit:,}"
+            detail = f"{name} decompresses to more than the {left:,} bytes left"
+        else:
+            out = data
+            total = f"{self.used + len(out):,}"
+            detail = f"{name} holds {len(out):,} bytes, more than the {left:,} bytes left"
+        if len(out) > left:
+            if self.used:
+                detail += f" after {self.used:,} bytes from the files read before it"
+            raise self._error(
+                f"its trace files add up to {total} bytes once decompressed ({detail})", self.used + len(out)
+            )
+        self.used += len(out)
+        return out
+
+    def _error(self, what: str, total: int) -> TraceFormatError:
+        """The over-limit error: the directory, what was found, the limit, the biggest files and the fixes."""
+        biggest = sorted(self.files, key=lambda item: (-item[1], item[0]))[:3]
+        listed = ", ".join(f"{os.path.basename(f)} ({size:,} bytes)" for f, size in biggest)
+        suggest = max(self.limit * 2, -(-total // 2**20) * 2**20)  # the total rounded up to whole MiB
+        return TraceFormatError(
+            f"{what}, over the limit of {self.limit:,} bytes (it applies to a directory as a whole); biggest on "
+            f"disk: {listed}. Raise the limit with max_bytes=... or the {MAX_FILE_BYTES_ENV} environment variable "
+            f"(e.g. {MAX_FILE_BYTES_ENV}={suggest}), or load the files one by one (load_trace(file))",
+            path=self.directory,
+        )
 
 
 def decode_text(data: bytes, name: str) -> str:
