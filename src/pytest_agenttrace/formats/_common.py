@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from .._errors import TraceFormatError
 from .._records import SpanRecord
+from .._sizes import truncate
 
 #: Exceptions a conversion of untrusted JSON may raise; each is turned into a `TraceFormatError`.
 SHAPE_ERRORS: tuple[type[BaseException], ...] = (
@@ -305,17 +306,6 @@ def long_value(value: dict[str, Any]) -> int:
 
 
 # ----------------------------------------------------------------------------------------------------- attributes
-
-
-_CUT = re.compile(r"\.\.\.\[truncated \d+ chars\]")
-
-
-def truncate(text: str, limit: int) -> str:
-    """Cut a too-long attribute string, saying how much was dropped (a value already cut at `limit`, e.g. read
-    back from a saved trace, is kept as it is)."""
-    if _CUT.fullmatch(text, limit):
-        return text
-    return f"{text[:limit]}...[truncated {len(text) - limit} chars]"
 
 
 def plain_value(value: Any, limit: int) -> Any:

@@ -12,35 +12,17 @@ import sys
 import zlib
 from typing import Any
 
-from .._errors import ConfigError, TraceFormatError
-
-DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024
-DEFAULT_MAX_ATTR_CHARS = 1_000_000
-MAX_FILE_BYTES_ENV = "AGENTTRACE_MAX_FILE_BYTES"
-MAX_ATTR_CHARS_ENV = "AGENTTRACE_MAX_ATTR_CHARS"
+from .._errors import TraceFormatError
+from .._sizes import (  # noqa: F401 (re-exported: the readers' settings)
+    DEFAULT_MAX_ATTR_CHARS,
+    DEFAULT_MAX_FILE_BYTES,
+    MAX_ATTR_CHARS_ENV,
+    MAX_FILE_BYTES_ENV,
+    limit_from,
+)
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _WS = re.compile(r"\s*")
-
-
-def limit_from(value: int | None, env: str, default: int) -> int:
-    """An explicit limit, else the environment variable, else the default."""
-    if value is not None:
-        if value <= 0:
-            raise ConfigError(f"limit must be a positive integer, got {value!r}")
-        return value
-    text = os.environ.get(env)
-    if text is None or not text.strip():
-        return default
-    try:
-        n = int(text.strip().replace("_", ""))
-    except ValueError:
-        n = 0
-    if n <= 0:
-        raise ConfigError(
-            f"{env}={text!r} is not a positive integer; set it to a number of bytes/characters, e.g. {default}"
-        )
-    return n
 
 
 def _too_big(name: str, what: str, limit: int) -> TraceFormatError:
