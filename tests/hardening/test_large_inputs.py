@@ -92,6 +92,45 @@ def test_gzip_bomb_stops_at_the_limit(tmp_path: Path, source: str) -> None:
 
 
 @pytest.mark.usefixtures("no_limit_env")
+def test_data_that_would_not_fit_in_memory_is_refused_before_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under the size limit but bigger than memory allows (8x the data, the measured peak is 6.5-7.5x): a clear
+    error naming the file, the need and what is available, before any parsing; AGENTTRACE_MEMORY_CHECK=0 overrides."""
+    from pytest_agenttrace.formats import _source
+
+    path = tmp_path / "big.jsonl"
+    size = write_file(str(path), 80_000)  # ~40 MB: over the 32 MB below which nothing is checked
+    assert size > 32 * 2**20
+    monkeypatch.setattr(_source, "available_memory", lambda: 200 * 2**20)
+    parsed: list[Any] = []
+    real_loads = json.loads
+    monkeypatch.setattr(json, "loads", lambda *a, **k: parsed.append(1) or real_loads(*a, **k))
+    with pytest.raises(TraceFormatError) as err:
+        read_records(path)
+    message = str(err.value)
+    assert str(path) in message and f"{size:,} bytes of trace data" in message
+    assert "0.2 GiB is available" in message and "AGENTTRACE_MEMORY_CHECK=0" in message
+    assert parsed == []
+    monkeypatch.setenv("AGENTTRACE_MEMORY_CHECK", "0")
+    assert len(read_records(path)) == 80_000
+    assert parsed  # the patched parser is the one reading the file: it was not reached above
+    monkeypatch.delenv("AGENTTRACE_MEMORY_CHECK")
+    monkeypatch.setattr(_source, "available_memory", lambda: 64 * 2**30)
+    assert len(read_records(path)) == 80_000
+
+
+def test_available_memory_is_read_on_linux() -> None:
+    from pytest_agenttrace.formats._source import available_memory
+
+    free = available_memory()
+    if not Path("/proc/meminfo").exists():
+        assert free is None
+    else:
+        assert free is not None and free > 0
+
+
+@pytest.mark.usefixtures("no_limit_env")
 def test_bytes_over_the_limit(tmp_path: Path) -> None:
     buf = io.BytesIO()
     write_otlp_lines(buf, 3_000)

@@ -35,6 +35,7 @@ from ._source import (
     MAX_ATTR_CHARS_ENV,
     MAX_FILE_BYTES_ENV,
     DirectoryBudget,
+    check_memory,
     decode_text,
     gunzip_if_needed,
     limit_from,
@@ -242,6 +243,7 @@ def _parse(data: bytes, display: str, limit: int, max_chars: int) -> list[SpanRe
 
 def _parse_plain(data: bytes, display: str, max_chars: int) -> list[SpanRecord]:
     """Records from one source's bytes, already decompressed (and size-checked)."""
+    check_memory(display, len(data))
     text = decode_text(data, display)
     del data
     ctx = ReadContext(display, max_chars)
