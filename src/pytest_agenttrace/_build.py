@@ -13,11 +13,13 @@ Counting rules:
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from ._errors import TraceStructureWarning
@@ -60,6 +62,13 @@ _PROVIDER_PREFIXES = ("openai", "anthropic", "mistral", "cohere", "groq", "deeps
 
 def canonical_finish_reason(reason: str) -> str:
     """`end_turn` -> `stop`, `tool_use` -> `tool_calls`, `MAX_TOKENS` -> `length`, ... (unknown: lowercased)."""
+    if isinstance(reason, str):  # memoized: every LLM call of every trace asks
+        return _canonical_finish_reason(reason)
+    return _canonical_finish_reason.__wrapped__(reason)  # (fails as it always did, not in the memo)
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_finish_reason(reason: str) -> str:
     r = reason.strip().lower()
     if r.startswith("finish_reason_"):
         r = r[len("finish_reason_") :]
@@ -70,6 +79,11 @@ def canonical_provider(value: Any) -> str | None:
     """Lowercase provider id; `openai.responses` -> `openai`; framework names (ADK) -> None."""
     if not isinstance(value, str) or not value:
         return None
+    return _canonical_provider(value)
+
+
+@functools.lru_cache(maxsize=256)  # every LLM call of every trace asks
+def _canonical_provider(value: str) -> str | None:
     p = value.strip().lower()
     if p in FRAMEWORK_SYSTEMS:
         return None
@@ -81,13 +95,31 @@ def canonical_provider(value: Any) -> str | None:
     return p
 
 
-@dataclass(slots=True)
 class _Span:
-    node: SpanNode
-    facts: Facts | None
-    agent: _Span | None = None  # nearest enclosing agent span
-    agent_depth: int = 0
-    leaf_llm_below: list[_Span] = field(default_factory=list)
+    """A span as the builder sees it: its facts, and its nearest enclosing agent, LLM and tool spans (taken from its
+    parent's when it is made, parents first, so no rule walks the ancestors of every span)."""
+
+    __slots__ = ("agent", "agent_depth", "facts", "label", "leaves_below", "llm_above", "node", "role", "tool_above")
+
+    def __init__(self, node: SpanNode, facts: Facts | None, parent: _Span | None) -> None:
+        self.node = node
+        self.facts = facts
+        self.role: str | None = facts.role if facts is not None else None
+        self.agent: _Span | None = None  # nearest enclosing agent span
+        self.agent_depth = 0
+        self.llm_above: _Span | None = None  # nearest enclosing LLM span
+        self.tool_above: _Span | None = None  # nearest enclosing tool span
+        if parent is not None:
+            prole = parent.role
+            if prole == "agent":
+                self.agent, self.agent_depth = parent, parent.agent_depth + 1
+            else:
+                self.agent, self.agent_depth = parent.agent, parent.agent_depth
+            self.llm_above = parent if prole == "llm" else parent.llm_above
+            self.tool_above = parent if prole == "tool" else parent.tool_above
+        self.leaves_below = 0  # for an LLM span: the leaf LLM spans (counted calls) below it
+        # for an agent span: the agent name its steps report
+        self.label = str(facts.fields.get("name") or node.name) if self.role == "agent" and facts else None
 
 
 def build_trace(records: Sequence[SpanRecord], *, source: str | None = None) -> Trace:
@@ -108,26 +140,32 @@ def build_trace(records: Sequence[SpanRecord], *, source: str | None = None) -> 
 def _build_trace(records: Sequence[SpanRecord], *, source: str | None) -> Trace:
     notes: list[str] = []
     nodes, roots, ordered = _build_tree(records, notes, source)
-    spans: dict[int, _Span] = {}
-    for node in ordered:
-        spans[id(node)] = _Span(node=node, facts=read_span(node.record))
+    spans: list[_Span] = []
+    by_node: dict[SpanNode, _Span] = {}
+    by_role: dict[str | None, list[_Span]] = {"agent": [], "llm": [], "tool": [], "retrieval": []}
+    output_tools: set[str] = set()
+    for node in ordered:  # tree order: a parent comes before its children
+        facts = read_span(node.record)
+        sp = _Span(node, facts, by_node[node.parent] if node.parent is not None else None)
+        by_node[node] = sp
+        spans.append(sp)
+        if sp.role in by_role:
+            by_role[sp.role].append(sp)
+        if facts is not None and "output_tools" in facts.fields:
+            output_tools.update(facts.fields["output_tools"])
 
-    # enclosing agents, in tree order so parents come first
-    for node in ordered:
-        sp = spans[id(node)]
-        parent = node.parent
-        if parent is not None:
-            psp = spans[id(parent)]
-            if psp.facts is not None and psp.facts.role == "agent":
-                sp.agent, sp.agent_depth = psp, psp.agent_depth + 1
-            else:
-                sp.agent, sp.agent_depth = psp.agent, psp.agent_depth
+    agents = _agents(by_role["agent"])
+    llm_calls = _llm_calls(by_role["llm"])
+    tool_calls = _tool_calls(by_role["tool"], llm_calls, output_tools)
+    retrievals = _retrievals(by_role["retrieval"])
 
-    agents = _agents(ordered, spans)
-    llm_calls = _llm_calls(ordered, spans)
-    tool_calls = _tool_calls(ordered, spans, llm_calls)
-    retrievals = _retrievals(ordered, spans)
-    final = _final_output(agents, ordered, spans, llm_calls)
+    def span_of(span_id: str) -> _Span:
+        """The first span in tree order with this id (ids are unique unless a duplicate was kept as its own span)."""
+        if len(nodes) == len(ordered):
+            return by_node[nodes[span_id]]
+        return next(x for x in spans if x.node.span_id == span_id)
+
+    final = _final_output(agents, llm_calls, span_of)
     return Trace(
         records=[n.record for n in ordered],
         roots=roots,
@@ -165,9 +203,10 @@ def _build_tree(
             notes.append(msg)
             warnings.warn(msg, TraceStructureWarning, stacklevel=3)
             extra.append(SpanNode(rec))
+    all_nodes = [*nodes.values(), *extra]
     roots: list[SpanNode] = []
     orphans = 0
-    for node in [*nodes.values(), *extra]:
+    for node in all_nodes:
         pid = node.record.parent_id
         parent = nodes.get(pid) if pid else None
         if parent is None or parent is node:
@@ -179,12 +218,13 @@ def _build_tree(
             parent.children.append(node)
     if orphans:
         notes.append(f"{where}{orphans} span(s) name a parent that is not in the trace; they are shown as roots")
+    roots.sort(key=_start_end)
+    ordered = _depth_first(roots)
+    if len(ordered) == len(all_nodes):
+        return nodes, roots, ordered
     # parent cycles: nodes never reached from a root
-    reached: set[int] = set()
-    for r in roots:
-        reached.add(id(r))
-        reached.update(id(d) for d in r.descendants())
-    for node in [*nodes.values(), *extra]:
+    reached = {id(n) for n in ordered}
+    for node in all_nodes:
         if id(node) in reached:
             continue
         # break the cycle at this node
@@ -197,31 +237,41 @@ def _build_tree(
         msg = f"{where}parent cycle through span {node.record.span_id!r} ({node.record.name!r}); it is made a root"
         notes.append(msg)
         warnings.warn(msg, TraceStructureWarning, stacklevel=3)
+    roots.sort(key=_start_end)
+    return nodes, roots, _depth_first(roots)
 
-    def key(n: SpanNode) -> tuple[int, int]:
-        return (n.record.start_ns, n.record.end_ns)
 
-    roots.sort(key=key)
+#: Sort keys: (start, end) of a span node / of an LLM call (attrgetter: the same tuple, built in C).
+_start_end = attrgetter("record.start_ns", "record.end_ns")
+_call_order = attrgetter("start_ns", "end_ns")
+
+
+def _depth_first(roots: list[SpanNode]) -> list[SpanNode]:
+    """Every node reachable from `roots`, depth first, children sorted by start (in place)."""
     ordered: list[SpanNode] = []
     for r in roots:
         stack = [r]
         while stack:
             n = stack.pop()
-            if len(n.children) > 1:
-                n.children.sort(key=key)
             ordered.append(n)
-            stack.extend(reversed(n.children))
-    return nodes, roots, ordered
+            children = n.children
+            if children:
+                if len(children) > 1:
+                    children.sort(key=_start_end)
+                stack.extend(reversed(children))
+    return ordered
 
 
 # ------------------------------------------------------------------------------------------------- helpers
 
 
 def _error_of(rec: SpanRecord) -> str | None:
-    if rec.status_code != "ERROR" and "error.type" not in rec.attributes:
-        exc = next((e for e in rec.events if e.name == "exception"), None)
-        if exc is None or rec.status_code == "OK":
-            return None
+    if (
+        rec.status_code != "ERROR"
+        and "error.type" not in rec.attributes
+        and (not rec.events or rec.status_code == "OK" or not any(e.name == "exception" for e in rec.events))
+    ):
+        return None  # no error status: an error only when an exception event says so and the status is not OK
     for ev in rec.events:
         if ev.name == "exception":
             t = ev.attributes.get("exception.type")
@@ -237,8 +287,9 @@ def _error_of(rec: SpanRecord) -> str | None:
 
 
 def _agent_name(sp: _Span) -> str | None:
-    if sp.agent is not None and sp.agent.facts is not None:
-        return str(sp.agent.facts.fields.get("name") or sp.agent.node.name)
+    """The name of the agent a step belongs to: its enclosing agent span's, else the span's own `agent_name`."""
+    if sp.agent is not None:
+        return sp.agent.label
     if sp.facts is not None:
         n = sp.facts.fields.get("agent_name")
         return str(n) if n else None
@@ -295,21 +346,18 @@ def _args_key(value: Any) -> str:
 # --------------------------------------------------------------------------------------------------- agents
 
 
-def _agents(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[AgentRun]:
+def _agents(agent_spans: list[_Span]) -> list[AgentRun]:
     out = []
-    for node in ordered:
-        sp = spans[id(node)]
-        if sp.facts is None or sp.facts.role != "agent":
-            continue
-        f = sp.facts.fields
+    for sp in agent_spans:
+        f = sp.facts.fields if sp.facts is not None else {}
         parent = sp.agent
-        rec = node.record
+        rec = sp.node.record
         out.append(
             AgentRun(
-                name=str(f.get("name") or rec.name),
+                name=str(sp.label),
                 span_id=rec.span_id,
                 agent_id=f.get("agent_id"),
-                parent_agent=_agent_name(sp) if parent is not None else None,
+                parent_agent=parent.label if parent is not None else None,
                 parent_span_id=parent.node.span_id if parent is not None else None,
                 depth=sp.agent_depth,
                 start_ns=rec.start_ns,
@@ -325,38 +373,42 @@ def _agents(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[AgentRun]:
 # ------------------------------------------------------------------------------------------------ LLM calls
 
 
-def _llm_calls(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[LLMCall]:
-    llm_spans = [spans[id(n)] for n in ordered if (f := spans[id(n)].facts) is not None and f.role == "llm"]
+def _llm_calls(llm_spans: list[_Span]) -> list[LLMCall]:
     if not llm_spans:
         return []
-    llm_ids = {id(sp.node) for sp in llm_spans}
-    # leaves: LLM spans with no LLM span below them; wrappers: the others
-    has_llm_below: set[int] = set()
+    # leaves: LLM spans with no LLM span below them; wrappers: the others (the LLM spans above some LLM span)
+    wrappers: set[int] = set()
     for sp in llm_spans:
-        for anc in sp.node.ancestors():
-            if id(anc) in llm_ids:
-                has_llm_below.add(id(anc))
-    leaves = [sp for sp in llm_spans if id(sp.node) not in has_llm_below]
-    for sp in leaves:
-        for anc in sp.node.ancestors():
-            if id(anc) in has_llm_below:
-                spans[id(anc)].leaf_llm_below.append(sp)
+        anc = sp.llm_above
+        while anc is not None:
+            wrappers.add(id(anc))
+            anc = anc.llm_above
+    leaves = [sp for sp in llm_spans if id(sp) not in wrappers] if wrappers else llm_spans
+    if wrappers:
+        for sp in leaves:
+            anc = sp.llm_above
+            while anc is not None:
+                anc.leaves_below += 1
+                anc = anc.llm_above
 
     calls: list[LLMCall] = []
     by_response_id: dict[str, int] = {}
     for sp in leaves:
-        fields: dict[str, Any] = dict(sp.facts.fields) if sp.facts else {}
-        errors = [_error_of(sp.node.record)]
-        # fill gaps from wrappers that wrap only this call (closest first)
-        for anc in sp.node.ancestors():
-            asp = spans[id(anc)]
-            if id(anc) in has_llm_below and len(asp.leaf_llm_below) == 1 and asp.facts is not None:
-                for k, v in asp.facts.fields.items():
-                    if k == "provider" and canonical_provider(fields.get("provider")) is None:
-                        fields["provider"] = v
-                    fields.setdefault(k, v)
-                errors.append(_error_of(anc.record))
-        call = _make_llm_call(sp, fields, next((e for e in errors if e), None))
+        fields: dict[str, Any] = sp.facts.fields if sp.facts is not None else {}
+        error = _error_of(sp.node.record)
+        if sp.llm_above is not None:
+            # fill gaps from wrappers that wrap only this call (closest first)
+            fields = dict(fields)
+            anc = sp.llm_above
+            while anc is not None:
+                if anc.leaves_below == 1 and anc.facts is not None:
+                    for k, v in anc.facts.fields.items():
+                        if k == "provider" and canonical_provider(fields.get("provider")) is None:
+                            fields["provider"] = v
+                        fields.setdefault(k, v)
+                    error = error or _error_of(anc.node.record)
+                anc = anc.llm_above
+        call = _make_llm_call(sp, fields, error or None)
         rid = call.response_id
         if rid and rid in by_response_id and _overlap(calls[by_response_id[rid]], call):
             # one model call seen by two instrumentations (possibly in two traces when one of them never makes
@@ -370,15 +422,16 @@ def _llm_calls(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[LLMCall
         if rid:
             by_response_id[rid] = len(calls)
         calls.append(call)
-    calls.sort(key=lambda c: (c.start_ns, c.end_ns))
+    calls.sort(key=_call_order)
     return calls
 
 
 def _make_llm_call(sp: _Span, f: dict[str, Any], error: str | None) -> LLMCall:
     rec = sp.node.record
-    out_msgs: tuple[Message, ...] = f.get("output_messages") or ()
-    in_msgs: tuple[Message, ...] = f.get("input_messages") or ()
-    instructions = f.get("system_instructions")
+    get = f.get
+    out_msgs: tuple[Message, ...] = get("output_messages") or ()
+    in_msgs: tuple[Message, ...] = get("input_messages") or ()
+    instructions = get("system_instructions")
     if instructions is not None and not any(m.role == "system" for m in in_msgs):
         from .conventions._messages import parse_messages
 
@@ -386,35 +439,48 @@ def _make_llm_call(sp: _Span, f: dict[str, Any], error: str | None) -> LLMCall:
         text = "\n".join(m.text for m in system if m.text)
         if text:  # GenAI semconv keeps instructions apart; one shape for all: a leading system message
             in_msgs = (Message(role="system", parts=(TextPart(content=text),)), *in_msgs)
-    finish = tuple(canonical_finish_reason(r) for r in f.get("finish_reasons") or ())
+    finish = _canonical_finish_reasons(get("finish_reasons") or ())
     if not finish:
         finish = tuple(canonical_finish_reason(m.finish_reason) for m in out_msgs if m.finish_reason)
+    agent = sp.agent
     return LLMCall(
         span_id=rec.span_id,
         span_name=rec.name,
-        provider=canonical_provider(f.get("provider")),
-        operation=f.get("operation"),
-        request_model=f.get("request_model"),
-        response_model=f.get("response_model"),
-        response_id=f.get("response_id"),
-        input_tokens=f.get("input_tokens"),
-        output_tokens=f.get("output_tokens"),
-        cache_read_tokens=f.get("cache_read_tokens"),
-        cache_write_tokens=f.get("cache_write_tokens"),
-        reasoning_tokens=f.get("reasoning_tokens"),
+        provider=canonical_provider(get("provider")),
+        operation=get("operation"),
+        request_model=get("request_model"),
+        response_model=get("response_model"),
+        response_id=get("response_id"),
+        input_tokens=get("input_tokens"),
+        output_tokens=get("output_tokens"),
+        cache_read_tokens=get("cache_read_tokens"),
+        cache_write_tokens=get("cache_write_tokens"),
+        reasoning_tokens=get("reasoning_tokens"),
         finish_reasons=finish,
-        temperature=f.get("temperature"),
+        temperature=get("temperature"),
         input_messages=in_msgs,
         output_messages=out_msgs,
         error=error,
         agent=_agent_name(sp),
-        agent_span_id=sp.agent.node.span_id if sp.agent else None,
+        agent_span_id=agent.node.record.span_id if agent is not None else None,
         depth=sp.agent_depth,
         start_ns=rec.start_ns,
         end_ns=rec.end_ns,
-        recorded_cost_usd=f.get("recorded_cost_usd"),
-        streaming=f.get("streaming"),
+        recorded_cost_usd=get("recorded_cost_usd"),
+        streaming=get("streaming"),
     )
+
+
+def _canonical_finish_reasons(reasons: Any) -> tuple[str, ...]:
+    """Each recorded finish reason in its canonical name (`canonical_finish_reason`)."""
+    if isinstance(reasons, tuple):
+        return _canonical_finish_tuple(reasons)  # memoized: a handful of distinct tuples per run
+    return tuple(canonical_finish_reason(r) for r in reasons)
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_finish_tuple(reasons: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(canonical_finish_reason(r) for r in reasons)
 
 
 def _overlap(a: LLMCall, b: LLMCall) -> bool:
@@ -461,30 +527,25 @@ class _Candidate:
         return False, None
 
 
-def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: list[LLMCall]) -> list[ToolCall]:
+def _tool_calls(tool_spans: list[_Span], llm_calls: list[LLMCall], output_tools: set[str]) -> list[ToolCall]:
     # 1. tool spans (nested same-name tool spans from two instrumentations are one call)
     span_tools: list[tuple[_Span, dict[str, Any]]] = []
     merged_into: dict[int, dict[str, Any]] = {}
-    for node in ordered:
-        sp = spans[id(node)]
-        if sp.facts is None or sp.facts.role != "tool":
-            continue
-        f = dict(sp.facts.fields)
+    for sp in tool_spans:
+        node = sp.node
+        f = dict(sp.facts.fields) if sp.facts is not None else {}
         name = str(f.get("name") or node.name)
         f["name"] = name
-        outer: SpanNode | None = next(
-            (a for a in node.ancestors() if (af := spans[id(a)].facts) is not None and af.role == "tool"),
-            None,
-        )
-        if outer is not None and id(outer) in merged_into and merged_into[id(outer)]["name"] == name:
-            of = merged_into[id(outer)]
+        outer = sp.tool_above
+        of = merged_into.get(id(outer)) if outer is not None else None
+        if of is not None and of["name"] == name:
             for k, v in f.items():
                 of.setdefault(k, v)
             if not of.get("_error"):
                 of["_error"] = _error_of(node.record)
             continue
         f["_error"] = _error_of(node.record)
-        merged_into[id(node)] = f
+        merged_into[id(sp)] = f
         span_tools.append((sp, f))
     span_tools = _merge_twin_tool_spans(span_tools)
 
@@ -493,6 +554,8 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
     by_id: dict[str, _Candidate] = {}
     results: dict[str, Any] = {}
     for call in llm_calls:
+        if not call.input_messages and not call.output_messages:
+            continue  # (a call recorded without messages, as most metrics-only instrumentation does)
         for m in call.input_messages:
             for p in m.parts:
                 if isinstance(p, ToolResultPart) and p.id and p.id not in results:
@@ -552,10 +615,7 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
                 if p.id:
                     by_id[p.id] = c
                 candidates.append(c)
-    candidates.sort(key=lambda c: c.time)
-    output_tools = {
-        name for n in ordered if (fx := spans[id(n)].facts) is not None for name in fx.fields.get("output_tools", ())
-    }
+    candidates.sort(key=attrgetter("time"))
     if output_tools:  # pydantic-ai's final_result: how the answer is returned, not a tool the agent ran
         candidates = [c for c in candidates if c.name not in output_tools]
 
@@ -568,8 +628,7 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
         cid = f.get("call_id")
         if cid and str(cid) in by_id and not by_id[str(cid)].claimed:
             cand = by_id[str(cid)]
-        else:
-            span_key = _args_key(args) if args is not None else None
+        elif candidates:
             agent_sid = sp.agent.node.span_id if sp.agent else None
             for c in candidates:
                 if c.claimed or c.name != f["name"] or min(c.time, c.issued or c.time) > rec.end_ns:
@@ -578,7 +637,7 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
                     continue
                 if agent_sid and c.agent_span_id and c.agent_span_id != agent_sid:
                     continue
-                if span_key is not None and c.arguments is not None and not _same_args(args, _norm_args(c.arguments)):
+                if args is not None and c.arguments is not None and not _same_args(args, _norm_args(c.arguments)):
                     continue
                 cand = c
                 break
@@ -631,7 +690,7 @@ def _tool_calls(ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: lis
                 end_ns=c.time,
             )
         )
-    out.sort(key=lambda t: t.start_ns)
+    out.sort(key=attrgetter("start_ns"))
     return out
 
 
@@ -639,6 +698,10 @@ def _merge_twin_tool_spans(span_tools: list[tuple[_Span, dict[str, Any]]]) -> li
     """Two tool spans of one execution seen by two instrumentations that are not parent and child (OpenInference
     never makes its TOOL span current, so a `@tool` span beneath it starts a trace of its own): same name, same
     arguments, one interval inside the other. The one that knows its agent is kept; the other fills its gaps."""
+    recs = [sp.node.record for sp, _ in span_tools]
+    if len({r.trace_id for r in recs}) < 2:
+        return span_tools  # twins are in two traces
+    starts = [r.start_ns for r in recs]
     by_name: dict[str, list[int]] = {}
     for i, (_, f) in enumerate(span_tools):
         by_name.setdefault(f["name"], []).append(i)
@@ -654,16 +717,14 @@ def _merge_twin_tool_spans(span_tools: list[tuple[_Span, dict[str, Any]]]) -> li
         if len(indexes) < 2:
             continue
         # sweep by start time: only spans that overlap can be twins (linear for sequential calls)
-        indexes.sort(key=lambda k: span_tools[k][0].node.record.start_ns)
+        indexes.sort(key=starts.__getitem__)
         for a_pos, i in enumerate(indexes):
             if i in dropped:
                 continue
-            sa = span_tools[i][0]
-            ra = sa.node.record
+            ra = recs[i]
             for b_pos in range(a_pos + 1, len(indexes)):  # not a slice: that copies the rest for every span
                 j = indexes[b_pos]
-                sb = span_tools[j][0]
-                rb = sb.node.record
+                rb = recs[j]
                 if rb.start_ns > ra.end_ns:
                     break
                 if j in dropped or ra.trace_id == rb.trace_id:
@@ -680,6 +741,7 @@ def _merge_twin_tool_spans(span_tools: list[tuple[_Span, dict[str, Any]]]) -> li
                     and not (_same_args(args_a, args_b) or _same_args(args_b, args_a))
                 ):
                     continue
+                sa, sb = span_tools[i][0], span_tools[j][0]
                 keep, drop = (i, j) if sa.agent is not None or sb.agent is None else (j, i)
                 kf, df = span_tools[keep][1], span_tools[drop][1]
                 for k, v in df.items():
@@ -694,14 +756,11 @@ def _merge_twin_tool_spans(span_tools: list[tuple[_Span, dict[str, Any]]]) -> li
 # ----------------------------------------------------------------------------------------------- retrievals
 
 
-def _retrievals(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[Retrieval]:
+def _retrievals(retrieval_spans: list[_Span]) -> list[Retrieval]:
     out = []
-    for node in ordered:
-        sp = spans[id(node)]
-        if sp.facts is None or sp.facts.role != "retrieval":
-            continue
-        f = sp.facts.fields
-        rec = node.record
+    for sp in retrieval_spans:
+        f = sp.facts.fields if sp.facts is not None else {}
+        rec = sp.node.record
         out.append(
             Retrieval(
                 span_id=rec.span_id,
@@ -721,9 +780,7 @@ def _retrievals(ordered: list[SpanNode], spans: dict[int, _Span]) -> list[Retrie
 # --------------------------------------------------------------------------------------------- final output
 
 
-def _final_output(
-    agents: list[AgentRun], ordered: list[SpanNode], spans: dict[int, _Span], llm_calls: list[LLMCall]
-) -> Any:
+def _final_output(agents: list[AgentRun], llm_calls: list[LLMCall], span_of: Callable[[str], _Span]) -> Any:
     roots = [a for a in agents if a.depth == 0]
     if roots:
         root = roots[-1] if len(roots) > 1 and roots[-1].start_ns >= roots[0].end_ns else roots[0]
@@ -731,16 +788,16 @@ def _final_output(
         if out is not None:
             text = _text_of(out)
             return parse_json_maybe(text) if isinstance(text, str) else text
-        sp = next(x for x in spans.values() if x.node.span_id == root.span_id)
+        sp = span_of(root.span_id)
         msgs = sp.facts.fields.get("output_messages") if sp.facts else None
         if msgs:
             texts = [m.text for m in msgs if m.text]
             if texts:
                 return parse_json_maybe(texts[-1])
-        mine = [c for c in llm_calls if c.agent_span_id == root.span_id and c.output_text]
+        mine = [c for c in llm_calls if c.agent_span_id == root.span_id and c.output_messages and c.output_text]
         if mine:
             return parse_json_maybe(mine[-1].output_text)
-    answered = [c for c in llm_calls if c.output_text and not c.tool_call_requests]
+    answered = [c for c in llm_calls if c.output_messages and c.output_text and not c.tool_call_requests]
     if answered:
         last = max(answered, key=lambda c: c.end_ns)
         return parse_json_maybe(last.output_text)

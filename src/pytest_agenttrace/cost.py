@@ -168,7 +168,10 @@ def price_call(
             " input_tokens must include cached input (GenAI convention), so the usage cannot be priced",
             span=call.span_id,
         )
-    refs = [m for m in dict.fromkeys((call.response_model, call.request_model)) if m]
+    response_model, request_model = call.response_model, call.request_model
+    refs = [response_model] if response_model else []
+    if request_model and request_model != response_model:
+        refs.append(request_model)
     for ref in refs:
         override = table.overrides.get(ref.lower())
         if override is not None:
@@ -222,15 +225,17 @@ def _genai_price(call: LLMCall, refs: list[str], *, inp: int, out: int, cr: int,
     # Prices change by date, not by second: calls on the same day with the same model and usage cost the same, so
     # the lookup is memoized per day (a test suite prices thousands of identical calls).
     day = call.start_ns // 86_400_000_000_000 if call.start_ns > 0 else None
-    return _genai_price_cached(tuple(refs), genai_provider_id(call.provider), day, inp, out, cr, cw)
+    return _genai_price_cached(tuple(refs), call.provider, day, inp, out, cr, cw)
 
 
 @functools.lru_cache(maxsize=4096)
 def _genai_price_cached(
-    refs: tuple[str, ...], provider_id: str | None, day: int | None, inp: int, out: int, cr: int, cw: int
+    refs: tuple[str, ...], provider: str | None, day: int | None, inp: int, out: int, cr: int, cw: int
 ) -> CallPrice | None:
+    """The genai-prices price of a usage, memoized on everything it depends on (a repeated call is a dict hit)."""
     from genai_prices import Usage, calc_price
 
+    provider_id = genai_provider_id(provider)
     usage = Usage(input_tokens=inp, output_tokens=out, cache_read_tokens=cr, cache_write_tokens=cw)
     when = datetime.fromtimestamp(day * 86_400, tz=UTC) if day is not None else None
     for ref in refs:

@@ -18,10 +18,18 @@ ROLE_ORDER = (vercel, openinference, genai, traceloop, pydantic_ai, misc)
 FIELD_ORDER = (genai, openinference, vercel, pydantic_ai, adk, traceloop, misc)
 
 _ALL = tuple(dict.fromkeys((*ROLE_ORDER, *FIELD_ORDER)))
+_DECIDES_ROLE = frozenset(ROLE_ORDER)
+# Each module but GenAI declares the attributes (or span names) without which it has no opinion: a span with none
+# of them is GenAI's alone (most spans), and the other extractors are not asked.
+_OTHERS = tuple(m for m in _ALL if m is not genai)
+_CLAIM_KEYS = frozenset().union(*(m.CLAIM_KEYS for m in _OTHERS))
+_CLAIM_NAMES = frozenset().union(*(m.CLAIM_NAMES for m in _OTHERS))
 
 
 def read_span(rec: SpanRecord) -> Facts | None:
     """Merged facts about one span, or None when no convention recognises it (plain HTTP/DB spans...)."""
+    if _CLAIM_KEYS.isdisjoint(rec.attributes) and rec.name not in _CLAIM_NAMES:
+        return genai.extract(rec)
     found = {}
     for mod in _ALL:
         facts = mod.extract(rec)
@@ -29,6 +37,10 @@ def read_span(rec: SpanRecord) -> Facts | None:
             found[mod] = facts
     if not found:
         return None
+    if len(found) == 1:  # the usual case: one module's reading is the merge (nothing to order)
+        ((mod, only),) = found.items()
+        if only.role is None or mod in _DECIDES_ROLE:
+            return only
     role = None
     for mod in ROLE_ORDER:
         f = found.get(mod)

@@ -11,6 +11,10 @@ from .._records import SpanRecord
 from ._facts import Facts
 from ._messages import parse_messages
 
+#: `extract` returns None for a span without one of these attributes (lets `read_span` skip this module).
+CLAIM_KEYS = frozenset({"gcp.vertex.agent.tool_call_args", "gcp.vertex.agent.llm_request"})
+CLAIM_NAMES: frozenset[str] = frozenset()
+
 
 def extract(rec: SpanRecord) -> Facts | None:
     a = rec.attributes

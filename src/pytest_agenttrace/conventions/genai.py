@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._records import SpanRecord
-from ._facts import Facts, as_float, as_int, as_str_tuple, first, suffix_after
+from ._facts import Facts, FieldRule, as_float, as_int, as_str_tuple, first, suffix_after
 from ._messages import indexed_genai_messages, parse_messages
 
 LLM_OPERATIONS = frozenset(
@@ -73,80 +73,103 @@ def extract(rec: SpanRecord) -> Facts | None:
             or suffix_after(name, "anthropic.custom_tool_use ")
             or name,
         )
-        f.set("call_id", first(a, "gen_ai.tool.call.id"))
-        f.set(
-            "arguments",
-            first(a, "gen_ai.tool.call.arguments", "gen_ai.tool.arguments", "gen_ai.tool.args", "gen_ai.tool.input"),
-        )
-        f.set(
-            "result",
-            first(
-                a,
-                "gen_ai.tool.call.result",
-                "anthropic.tool_result.content",
-                "gen_ai.tool.result",
-                "anthropic.tool_result.content",
-                "gen_ai.tool.output",
-                "gen_ai.output",
-            ),
-        )
+        f.set_first(a, _TOOL_FIELDS)
     elif role == "agent":
         f.set("name", first(a, "gen_ai.agent.name") or suffix_after(name, "invoke_agent ") or name)
-        f.set("agent_id", first(a, "gen_ai.agent.id"))
-        f.set("output", first(a, "gen_ai.output.messages", "gen_ai.output", "gen_ai.completion"))
-        f.set("input", first(a, "gen_ai.input.messages", "gen_ai.prompt"))
+        f.set_first(a, _AGENT_FIELDS)
     elif role == "retrieval":
         f.set("name", first(a, "gen_ai.data_source.id") or name)
-        f.set("query", first(a, "gen_ai.retrieval.query", "gen_ai.prompt"))
-    if role != "agent":
-        f.set("agent_name", first(a, "gen_ai.agent.name"))
-    f.set("provider", first(a, "gen_ai.provider.name", "gen_ai.system"))
-    if role in ("llm", None):
-        _llm_fields(rec, f)
+        f.set_first(a, _RETRIEVAL_FIELDS)
+    else:  # llm, or no role: fields only
+        f.set_first(a, _LLM_FIELDS)
+        _llm_extras(rec, f)
     return f
 
 
-def _llm_fields(rec: SpanRecord, f: Facts) -> None:
-    a = rec.attributes
-    f.set("request_model", first(a, "gen_ai.request.model"))
-    f.set("response_model", first(a, "gen_ai.response.model"))
-    f.set("response_id", first(a, "gen_ai.response.id"))
-    f.set("input_tokens", as_int(first(a, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")))
-    f.set("output_tokens", as_int(first(a, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")))
-    f.set(
+# Fields of every role: the enclosing agent's name (except on agent spans) and the provider.
+_AGENT_NAME: FieldRule = ("agent_name", ("gen_ai.agent.name",), None)
+_PROVIDER: FieldRule = ("provider", ("gen_ai.provider.name", "gen_ai.system"), None)
+
+_TOOL_FIELDS: tuple[FieldRule, ...] = (
+    ("call_id", ("gen_ai.tool.call.id",), None),
+    (
+        "arguments",
+        ("gen_ai.tool.call.arguments", "gen_ai.tool.arguments", "gen_ai.tool.args", "gen_ai.tool.input"),
+        None,
+    ),
+    (
+        "result",
+        (
+            "gen_ai.tool.call.result",
+            "anthropic.tool_result.content",
+            "gen_ai.tool.result",
+            "gen_ai.tool.output",
+            "gen_ai.output",
+        ),
+        None,
+    ),
+    _AGENT_NAME,
+    _PROVIDER,
+)
+_AGENT_FIELDS: tuple[FieldRule, ...] = (
+    ("agent_id", ("gen_ai.agent.id",), None),
+    ("output", ("gen_ai.output.messages", "gen_ai.output", "gen_ai.completion"), None),
+    ("input", ("gen_ai.input.messages", "gen_ai.prompt"), None),
+    _PROVIDER,
+)
+_RETRIEVAL_FIELDS: tuple[FieldRule, ...] = (
+    ("query", ("gen_ai.retrieval.query", "gen_ai.prompt"), None),
+    _AGENT_NAME,
+    _PROVIDER,
+)
+_LLM_FIELDS: tuple[FieldRule, ...] = (
+    _AGENT_NAME,
+    _PROVIDER,
+    ("request_model", ("gen_ai.request.model",), None),
+    ("response_model", ("gen_ai.response.model",), None),
+    ("response_id", ("gen_ai.response.id",), None),
+    ("input_tokens", ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"), as_int),
+    ("output_tokens", ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"), as_int),
+    ("finish_reasons", ("gen_ai.response.finish_reasons", "anthropic.message.stop_reason"), as_str_tuple),
+    ("temperature", ("gen_ai.request.temperature",), as_float),
+)
+#: Usage details most spans do not record: read only when one of their keys is on the span (`_USAGE_DETAIL_KEYS`).
+_USAGE_DETAIL_FIELDS: tuple[FieldRule, ...] = (
+    (
         "cache_read_tokens",
-        as_int(
-            first(
-                a,
-                "gen_ai.usage.cache_read.input_tokens",
-                "gen_ai.usage.cache_read_input_tokens",
-                "gen_ai.usage.cached_tokens",
-            )
-        ),
-    )
-    f.set(
+        ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.cached_tokens"),
+        as_int,
+    ),
+    (
         "cache_write_tokens",
-        as_int(
-            first(
-                a,
-                "gen_ai.usage.cache_creation.input_tokens",
-                "gen_ai.usage.cache_write.input_tokens",
-                "gen_ai.usage.cache_creation_input_tokens",
-            )
+        (
+            "gen_ai.usage.cache_creation.input_tokens",
+            "gen_ai.usage.cache_write.input_tokens",
+            "gen_ai.usage.cache_creation_input_tokens",
         ),
-    )
-    f.set("reasoning_tokens", as_int(first(a, "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens")))
-    f.set("finish_reasons", as_str_tuple(first(a, "gen_ai.response.finish_reasons", "anthropic.message.stop_reason")))
-    f.set("temperature", as_float(first(a, "gen_ai.request.temperature")))
+        as_int,
+    ),
+    ("reasoning_tokens", ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens"), as_int),
+    ("recorded_cost_usd", ("gen_ai.usage.cost", "gen_ai.cost", "operation.cost"), as_float),
+)
+_COST_PARTS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
+_USAGE_DETAIL_KEYS = frozenset({*(k for _, keys, _ in _USAGE_DETAIL_FIELDS for k in keys), *_COST_PARTS})
+
+
+def _llm_extras(rec: SpanRecord, f: Facts) -> None:
+    """The model-call fields besides `_LLM_FIELDS`: usage details, streaming, a cost recorded in parts, messages."""
+    a = rec.attributes
+    if not _USAGE_DETAIL_KEYS.isdisjoint(a):
+        f.set_first(a, _USAGE_DETAIL_FIELDS)
+        if "recorded_cost_usd" not in f.fields:  # no total cost recorded: the sum of its parts
+            ic, oc = as_float(a.get(_COST_PARTS[0])), as_float(a.get(_COST_PARTS[1]))
+            if ic is not None or oc is not None:
+                f.set("recorded_cost_usd", (ic or 0.0) + (oc or 0.0))
     stream = a.get("gen_ai.is_streaming", a.get("gen_ai.request.stream"))
     if isinstance(stream, bool):
         f.set("streaming", stream)
-    cost = as_float(first(a, "gen_ai.usage.cost", "gen_ai.cost", "operation.cost"))
-    if cost is None:
-        ic, oc = as_float(a.get("gen_ai.usage.input_cost")), as_float(a.get("gen_ai.usage.output_cost"))
-        if ic is not None or oc is not None:
-            cost = (ic or 0.0) + (oc or 0.0)
-    f.set("recorded_cost_usd", cost)
+    if not rec.events and _MESSAGE_KEYS.isdisjoint(a):
+        return  # no message attribute or event (the usual metrics-only span): nothing below applies
 
     # messages: current attributes, then deprecated JSON, then indexed, then events
     inp = first(a, "gen_ai.input.messages")
@@ -154,7 +177,7 @@ def _llm_fields(rec: SpanRecord, f: Facts) -> None:
         f.set("input_messages", parse_messages(inp))
     elif isinstance(a.get("gen_ai.prompt"), str):
         f.set("input_messages", parse_messages(a["gen_ai.prompt"]))
-    elif _indexed(a, "gen_ai.prompt.0."):
+    elif not a.keys().isdisjoint(_FIRST_PROMPT_KEYS):
         f.set("input_messages", indexed_genai_messages(a, "gen_ai.prompt", default_role="user"))
     sys_instr = first(a, "gen_ai.system_instructions")
     if sys_instr is not None:
@@ -164,7 +187,7 @@ def _llm_fields(rec: SpanRecord, f: Facts) -> None:
         f.set("output_messages", parse_messages(out, default_role="assistant"))
     elif isinstance(a.get("gen_ai.completion"), str):
         f.set("output_messages", parse_messages(a["gen_ai.completion"], default_role="assistant"))
-    elif _indexed(a, "gen_ai.completion.0."):
+    elif not a.keys().isdisjoint(_FIRST_COMPLETION_KEYS):
         f.set("output_messages", indexed_genai_messages(a, "gen_ai.completion", default_role="assistant"))
     elif isinstance(a.get("gen_ai.output"), str) and f.role == "llm":
         f.set("output_messages", parse_messages(a["gen_ai.output"], default_role="assistant"))
@@ -172,12 +195,24 @@ def _llm_fields(rec: SpanRecord, f: Facts) -> None:
         _event_messages(rec, f)
 
 
+# Keys of the first message of the indexed forms (`gen_ai.prompt.0.role`, ...): their presence says the span uses
+# them (checked without a scan of every key).
 _INDEXED_FIELDS = ("role", "content", "tool_call_id", "finish_reason", "tool_calls.0.name", "function_call.name")
-
-
-def _indexed(a: Any, prefix: str) -> bool:
-    """Whether the first message of an indexed prefix (`gen_ai.prompt.0.`) is present (no scan of every key)."""
-    return any(prefix + field in a for field in _INDEXED_FIELDS)
+_FIRST_PROMPT_KEYS = tuple(f"gen_ai.prompt.0.{k}" for k in _INDEXED_FIELDS)
+_FIRST_COMPLETION_KEYS = tuple(f"gen_ai.completion.0.{k}" for k in _INDEXED_FIELDS)
+#: Every attribute the message reading of `_llm_extras` looks at.
+_MESSAGE_KEYS = frozenset(
+    {
+        "gen_ai.input.messages",
+        "gen_ai.prompt",
+        *_FIRST_PROMPT_KEYS,
+        "gen_ai.system_instructions",
+        "gen_ai.output.messages",
+        "gen_ai.completion",
+        *_FIRST_COMPLETION_KEYS,
+        "gen_ai.output",
+    }
+)
 
 
 def _event_messages(rec: SpanRecord, f: Facts) -> None:

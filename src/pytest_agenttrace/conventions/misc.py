@@ -9,6 +9,11 @@ _LANGFUSE = {"GENERATION": "llm", "TOOL": "tool", "AGENT": "agent", "RETRIEVER":
 _LANGSMITH = {"llm": "llm", "tool": "tool", "retriever": "retrieval"}
 
 
+#: `extract` returns None for a span without one of these attributes (lets `read_span` skip this module).
+CLAIM_KEYS = frozenset({"langfuse.observation.type", "langsmith.span.kind"})
+CLAIM_NAMES: frozenset[str] = frozenset()
+
+
 def extract(rec: SpanRecord) -> Facts | None:
     a = rec.attributes
     lf = a.get("langfuse.observation.type")

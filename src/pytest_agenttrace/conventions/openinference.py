@@ -12,6 +12,11 @@ from ._messages import indexed_openinference_messages, parse_messages
 _ROLES = {"LLM": "llm", "TOOL": "tool", "AGENT": "agent", "RETRIEVER": "retrieval", "EMBEDDING": "llm"}
 
 
+#: `extract` returns None for a span without one of these attributes (lets `read_span` skip this module).
+CLAIM_KEYS = frozenset({"openinference.span.kind"})
+CLAIM_NAMES: frozenset[str] = frozenset()
+
+
 def extract(rec: SpanRecord) -> Facts | None:
     a = rec.attributes
     kind = a.get("openinference.span.kind")

@@ -8,6 +8,13 @@ from .._model import parse_json_maybe
 from .._records import SpanRecord
 from ._facts import Facts, first
 
+#: `extract` returns None for a span without one of these attributes and not named one of `CLAIM_NAMES` (lets
+#: `read_span` skip this module).
+CLAIM_KEYS = frozenset(
+    {"model_request_parameters", "final_result", "agent_name", "pydantic_ai.all_messages", "tool_arguments"}
+)
+CLAIM_NAMES = frozenset({"running tool", "agent run"})
+
 
 def extract(rec: SpanRecord) -> Facts | None:
     a = rec.attributes

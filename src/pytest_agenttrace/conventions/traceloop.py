@@ -9,6 +9,11 @@ from ._facts import Facts, first
 _ROLES = {"agent": "agent", "tool": "tool"}
 
 
+#: `extract` returns None for a span without one of these attributes (lets `read_span` skip this module).
+CLAIM_KEYS = frozenset({"traceloop.span.kind", "llm.request.type"})
+CLAIM_NAMES: frozenset[str] = frozenset()
+
+
 def extract(rec: SpanRecord) -> Facts | None:
     a = rec.attributes
     kind = a.get("traceloop.span.kind")

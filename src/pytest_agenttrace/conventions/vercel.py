@@ -12,6 +12,11 @@ _WRAPPERS = frozenset(
 )
 
 
+#: `extract` returns None for a span without one of these attributes (lets `read_span` skip this module).
+CLAIM_KEYS = frozenset({"ai.operationId"})
+CLAIM_NAMES: frozenset[str] = frozenset()
+
+
 def extract(rec: SpanRecord) -> Facts | None:
     a = rec.attributes
     op = a.get("ai.operationId")
