@@ -24,11 +24,13 @@ Like `_capture`, this module imports the OpenTelemetry SDK; the plugin imports i
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -42,11 +44,6 @@ from opentelemetry.trace.status import Status, StatusCode
 
 from . import _capture
 from ._records import SpanEvent
-
-try:  # the decorator that lets `start_as_current_span` wrap sync and async functions (as the SDK's does)
-    from opentelemetry.util._decorator import _agnosticcontextmanager as _span_cm
-except ImportError:  # pragma: no cover - older API releases
-    from contextlib import contextmanager as _span_cm  # type: ignore[assignment]
 
 __all__ = ["RecordingTracerProvider"]
 
@@ -95,6 +92,9 @@ class RecordingTracerProvider(TracerProvider):
         limits = kwargs.setdefault("span_limits", SpanLimits())
         super().__init__(**kwargs)
         self._limits: SpanLimits = limits
+        # (name, version, schema url) -> its tracer: instrumented code often calls `get_tracer` for every
+        # operation, and the SDK's does real work each time (scope objects, a warnings filter)
+        self._recording: dict[tuple[str, str | None, str | None], _RecordingTracer] = {}
         #: True while records can be made directly (see the module docstring for what turns it off).
         self.fast = (
             self.sampler is sampling.DEFAULT_ON
@@ -115,6 +115,11 @@ class RecordingTracerProvider(TracerProvider):
         schema_url: str | None = None,
         attributes: Any = None,
     ) -> trace_api.Tracer:
+        key = (instrumenting_module_name, instrumenting_library_version, schema_url)
+        if attributes is None:
+            known = self._recording.get(key)
+            if known is not None:
+                return known
         tracer = super().get_tracer(instrumenting_module_name, instrumenting_library_version, schema_url, attributes)
         if not isinstance(tracer, SdkTracer):  # OTEL_SDK_DISABLED: the SDK's no-op tracer
             return tracer
@@ -122,7 +127,10 @@ class RecordingTracerProvider(TracerProvider):
         if metrics is not None and type(metrics).__name__ != "NoOpTracerMetrics":
             self.fast = False  # the SDK's internal span metrics are on: only its own spans report them
             return tracer
-        return _RecordingTracer(self, tracer)
+        recording = _RecordingTracer(self, tracer)
+        if attributes is None:
+            self._recording[key] = recording
+        return recording
 
 
 class _RecordingTracer(trace_api.Tracer):
@@ -184,8 +192,8 @@ class _RecordingTracer(trace_api.Tracer):
             set_status_on_exception,
         )
 
-    @_span_cm
-    def start_as_current_span(
+    # the API types the result as its own generator-based manager; this one behaves the same
+    def start_as_current_span(  # type: ignore[override]
         self,
         name: str,
         context: context_api.Context | None = None,
@@ -196,17 +204,66 @@ class _RecordingTracer(trace_api.Tracer):
         record_exception: bool = True,
         set_status_on_exception: bool = True,
         end_on_exit: bool = True,
-    ) -> Iterator[trace_api.Span]:
-        span = self.start_span(
-            name, context, kind, attributes, links, start_time, record_exception, set_status_on_exception
+    ) -> _CurrentSpan:
+        """A span made current for a `with` block or a decorated function (sync or async), as the SDK's is."""
+        return _CurrentSpan(
+            self,
+            (name, context, kind, attributes, links, start_time, record_exception, set_status_on_exception),
+            end_on_exit,
         )
-        with trace_api.use_span(
-            span,
-            end_on_exit=end_on_exit,
-            record_exception=record_exception,
-            set_status_on_exception=set_status_on_exception,
-        ) as current:
-            yield current
+
+
+class _CurrentSpan:
+    """What `start_as_current_span` returns: the SDK's `start_span` + `trace.use_span(...)` pair as one class
+    instead of two generator context managers (a third of the per-span cost of the fast path).
+
+    The same behaviour: the span is current inside the block; an escaping `Exception` (not a `BaseException` such
+    as `GeneratorExit`) is recorded and sets the error status when the span still records; the span ends on exit.
+    As a decorator it wraps sync and async functions with a fresh span per call.
+    """
+
+    __slots__ = ("_args", "_end_on_exit", "_span", "_token", "_tracer")
+
+    def __init__(self, tracer: _RecordingTracer, args: tuple[Any, ...], end_on_exit: bool) -> None:
+        self._tracer = tracer
+        self._args = args
+        self._end_on_exit = end_on_exit
+
+    def __enter__(self) -> trace_api.Span:
+        span = self._span = self._tracer.start_span(*self._args)
+        self._token = context_api.attach(trace_api.set_span_in_context(span))
+        return span
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        span = self._span
+        try:
+            context_api.detach(self._token)
+            if isinstance(exc, Exception) and span.is_recording():
+                record_exception, set_status_on_exception = self._args[6], self._args[7]
+                if record_exception:
+                    span.record_exception(exc)
+                if set_status_on_exception:
+                    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+        finally:
+            if self._end_on_exit:
+                span.end()
+
+    def __call__(self, func: Any) -> Any:
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with _CurrentSpan(self._tracer, self._args, self._end_on_exit):
+                    return await func(*args, **kwargs)
+
+            return async_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _CurrentSpan(self._tracer, self._args, self._end_on_exit):
+                return func(*args, **kwargs)
+
+        return wrapper
 
 
 class _RecordingSpan(trace_api.Span):

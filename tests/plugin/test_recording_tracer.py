@@ -376,3 +376,47 @@ async def test_start_as_current_span_decorates_sync_and_async_functions(sink: li
     assert await run() == "async"
     assert [r.name for r in sink] == ["sync", "async"]
     assert all(r.end_ns >= r.start_ns > 0 for r in sink)
+
+
+def test_get_tracer_returns_one_tracer_per_scope() -> None:
+    provider = _recording()
+    first = provider.get_tracer("scope", "1")
+    assert provider.get_tracer("scope", "1") is first
+    assert provider.get_tracer("scope", "2") is not first
+    with_attributes = provider.get_tracer("scope", "1", attributes={"a": 1})
+    assert with_attributes is not first and isinstance(with_attributes, trace_api.Tracer)
+
+
+class _Stop(BaseException):
+    """Not an `Exception`: `use_span` neither records it nor sets the error status."""
+
+
+@pytest.mark.parametrize("raised", [ValueError("bad"), _Stop("stop")])
+def test_an_escaping_exception_is_handled_as_by_the_sdk(raised: BaseException) -> None:
+    def program(make: Callable[[], TracerProvider]) -> list[tuple[Any, ...]]:
+        got: list[SpanRecord] = []
+        _capture.push_sink(got.append)
+        try:
+            tracer = make().get_tracer("t")
+
+            @tracer.start_as_current_span("decorated", record_exception=False)
+            def decorated() -> None:
+                raise raised
+
+            with pytest.raises(type(raised)):
+                decorated()
+            with pytest.raises(type(raised)), tracer.start_as_current_span("with", set_status_on_exception=False):
+                raise raised
+        finally:
+            _capture.pop_sink(got.append)
+        return _normal(got)
+
+    ours = program(_recording)
+    assert ours == program(_sdk)
+    assert [r[3] for r in ours] == ["decorated", "with"]
+    statuses = {r[3]: (r[5], r[8]) for r in ours}
+    if isinstance(raised, Exception):
+        assert statuses["decorated"] == ("ERROR", "()") and statuses["with"][0] == "UNSET"
+        assert "exception" in statuses["with"][1]
+    else:
+        assert statuses == {"decorated": ("UNSET", "()"), "with": ("UNSET", "()")}
