@@ -5,13 +5,19 @@
 - each convention module's `CLAIM_KEYS` / `CLAIM_NAMES` are what its `extract` needs to have an opinion.
 - `Facts.set_first(attrs, rules)` is `set(field, convert(first(attrs, *keys)))` per rule.
 - `parse_json_maybe` decodes exactly what `json.loads` of the stripped string accepts.
+- the GenAI reader (one role lookup per operation name, model-call extras read only when one of their keys or an
+  event is on the span) equals the reader as first written, and the converters' fast paths equal their plain forms.
+- `Trace.steps` (one stable sort by start, agents listed first) is the order by (start, agent before other steps).
+- `trace_cost` (the price table validated once per trace) prices, fails and warns as `price_call` per call did.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import math
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +27,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_agenttrace import SpanRecord
-from pytest_agenttrace._model import parse_json_maybe
+from pytest_agenttrace._model import AgentRun, LLMCall, Retrieval, ToolCall, Trace, parse_json_maybe
+from pytest_agenttrace._records import SpanEvent
 from pytest_agenttrace.conventions import FIELD_ORDER, ROLE_ORDER, Facts, genai, read_span
-from pytest_agenttrace.conventions._facts import as_float, as_int, as_str_tuple, first
+from pytest_agenttrace.conventions._facts import as_float, as_int, as_str_tuple, first, suffix_after
+from pytest_agenttrace.cost import UnknownPriceError, UnknownPriceWarning, price_call, trace_cost
 from pytest_agenttrace.formats import read_records
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -202,3 +210,257 @@ def test_parse_json_maybe_on_edge_strings(text: str) -> None:
 @given(text=st.text(alphabet='{}[]",:0123456789.eE+- \ntruefalsn\\', max_size=16))
 def test_parse_json_maybe_on_json_like_noise(text: str) -> None:
     assert repr(parse_json_maybe(text)) == repr(loads_or_same(text))
+
+
+# ------------------------------------------------------------------------------------------ the GenAI reader
+
+
+def plain_genai_extract(rec: SpanRecord) -> Facts | None:
+    """`genai.extract` as first written: a membership test per operation set, `first` and `set` for every field,
+    and `_llm_extras` asked on every model-call span."""
+    a = rec.attributes
+    op = a.get("gen_ai.operation.name")
+    name = rec.name
+    role = None
+    if isinstance(op, str):
+        opl = op.lower()
+        if opl in genai.LLM_OPERATIONS:
+            role = "llm"
+        elif opl in genai.TOOL_OPERATIONS:
+            role = "tool"
+        elif opl in genai.AGENT_OPERATIONS:
+            role = "agent"
+        elif opl in genai.RETRIEVAL_OPERATIONS:
+            role = "retrieval"
+    if role is None:
+        if name.startswith(("execute_tool ", "anthropic.custom_tool_use ")):
+            role = "tool"
+        elif name.startswith("invoke_agent "):
+            role = "agent"
+        elif "gen_ai.tool.name" in a and op is None:
+            role = "tool"
+        elif ("gen_ai.request.model" in a or "gen_ai.response.model" in a) and (
+            "gen_ai.usage.input_tokens" in a
+            or "gen_ai.usage.prompt_tokens" in a
+            or "gen_ai.input.messages" in a
+            or "gen_ai.prompt.0.content" in a
+            or "gen_ai.prompt.0.role" in a
+        ):
+            role = "llm"
+    if role is None and not any(k.startswith("gen_ai.") for k in a):
+        return None
+    f = Facts(role=role)  # type: ignore[arg-type]
+    f.set("operation", op)
+    if role == "tool":
+        f.set(
+            "name",
+            first(a, "gen_ai.tool.name")
+            or suffix_after(name, "execute_tool ")
+            or suffix_after(name, "anthropic.custom_tool_use ")
+            or name,
+        )
+        f.set_first(a, genai._TOOL_FIELDS)
+    elif role == "agent":
+        f.set("name", first(a, "gen_ai.agent.name") or suffix_after(name, "invoke_agent ") or name)
+        f.set_first(a, genai._AGENT_FIELDS)
+    elif role == "retrieval":
+        f.set("name", first(a, "gen_ai.data_source.id") or name)
+        f.set_first(a, genai._RETRIEVAL_FIELDS)
+    else:
+        f.set_first(a, genai._LLM_FIELDS)
+        genai._llm_extras(rec, f)
+    return f
+
+
+def test_genai_reader_equals_its_plain_form_on_fixture_spans() -> None:
+    for rec in RECORDS:
+        assert repr(genai.extract(rec)) == repr(plain_genai_extract(rec)), rec.name
+
+
+GENAI_KEYS = st.sampled_from(sorted(string_constants(genai))) | st.sampled_from(FIXTURE_KEYS)
+OPERATIONS = st.sampled_from(
+    sorted(genai.LLM_OPERATIONS | genai.TOOL_OPERATIONS | genai.AGENT_OPERATIONS | genai.RETRIEVAL_OPERATIONS)
+)
+GENAI_VALUES = (
+    VALUES
+    | OPERATIONS
+    | OPERATIONS.map(str.upper)
+    | st.sampled_from(['[{"role": "user", "content": "hi"}]', '["stop"]', "1.5", " 7 ", "nan"])
+)
+EVENT_NAMES = st.sampled_from(
+    [*genai._INPUT_EVENTS, "gen_ai.choice", "gen_ai.content.prompt", "gen_ai.content.completion", "exception"]
+)
+
+
+@st.composite
+def genai_spans(draw: st.DrawFn) -> SpanRecord:
+    """A span in the GenAI vocabulary: operation names in any case, the model-call extras' keys, message events."""
+    attrs = draw(st.dictionaries(GENAI_KEYS, GENAI_VALUES, max_size=8))
+    if draw(st.booleans()):
+        attrs["gen_ai.operation.name"] = draw(OPERATIONS | OPERATIONS.map(str.title) | VALUES)
+    events = draw(
+        st.lists(
+            st.builds(SpanEvent, EVENT_NAMES, st.just(0), st.dictionaries(GENAI_KEYS, GENAI_VALUES, max_size=3)),
+            max_size=2,
+        )
+    )
+    name = draw(st.sampled_from(["chat gpt", "execute_tool t", "invoke_agent a", "anthropic.custom_tool_use x", ""]))
+    return SpanRecord("0" * 32, "1" * 16, name, attributes=attrs, events=tuple(events))
+
+
+@settings(max_examples=800, deadline=None)
+@given(rec=genai_spans())
+def test_genai_reader_equals_its_plain_form_on_generated_spans(rec: SpanRecord) -> None:
+    # (compared by repr: same fields in the same order, and a NaN read twice is two unequal floats)
+    assert repr(genai.extract(rec)) == repr(plain_genai_extract(rec))
+    assert repr(read_span(rec)) == repr(merged_reading(rec))
+
+
+def test_extra_keys_are_every_key_the_extras_read() -> None:
+    """A model-call span without events and without any of `_EXTRA_KEYS` is skipped: `_llm_extras` tests no other
+    attribute (every string it or its rule tables name is in the set, or is not an attribute key)."""
+    tree = ast.parse(Path(genai.__file__).read_text())
+    extras = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "_llm_extras")
+    keys = {n.value for n in ast.walk(extras) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    keys = {k for k in keys if k.startswith("gen_ai.")}
+    keys |= {k for _, names, _ in genai._USAGE_DETAIL_FIELDS for k in names} | set(genai._COST_PARTS)
+    keys |= set(genai._STREAM_KEYS) | genai._MESSAGE_KEYS
+    assert keys <= genai._EXTRA_KEYS
+    for key in sorted(keys):
+        for value in ("x", 1, 0.5, True, "[]", ()):
+            rec = SpanRecord("0" * 32, "1" * 16, "chat m", attributes={"gen_ai.operation.name": "chat", key: value})
+            assert repr(genai.extract(rec)) == repr(plain_genai_extract(rec)), key
+
+
+def plain_as_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None
+    return None
+
+
+def plain_as_float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def plain_as_str_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parsed = parse_json_maybe(value)
+        if isinstance(parsed, list):
+            return tuple(map(str, parsed))
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(map(str, value))
+    return (str(value),)
+
+
+class _Int(int):
+    pass
+
+
+class _Float(float):
+    pass
+
+
+CONVERTER_INPUTS = (
+    VALUES
+    | st.integers().map(_Int)
+    | st.floats(allow_nan=True).map(_Float)
+    | st.lists(st.integers() | st.text(max_size=3), max_size=3)
+    | st.tuples(st.booleans(), st.floats(allow_nan=True))
+    | st.sampled_from(["1e3", "-2.5", "inf", "nan", '["a", 1]', "[]"])
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(value=CONVERTER_INPUTS)
+def test_converters_equal_their_plain_forms(value: Any) -> None:
+    for fast, plain in ((as_int, plain_as_int), (as_float, plain_as_float), (as_str_tuple, plain_as_str_tuple)):
+        got, want = fast(value), plain(value)
+        assert type(got) is type(want) and repr(got) == repr(want), (fast.__name__, value)
+
+
+# -------------------------------------------------------------------------------------------- step order
+
+STEP_TIMES = st.integers(0, 3)
+
+
+@st.composite
+def step_lists(draw: st.DrawFn) -> dict[str, list[Any]]:
+    n = draw(st.integers(0, 5))
+    agents = [AgentRun(name=f"a{i}", span_id=f"a{i}", start_ns=draw(STEP_TIMES)) for i in range(n)]
+    n = draw(st.integers(0, 5))
+    llm = [LLMCall(span_id=f"l{i}", start_ns=draw(STEP_TIMES)) for i in range(n)]
+    n = draw(st.integers(0, 5))
+    tools = [ToolCall(name=f"t{i}", start_ns=draw(STEP_TIMES)) for i in range(n)]
+    n = draw(st.integers(0, 2))
+    retrievals = [Retrieval(span_id=f"r{i}", start_ns=draw(STEP_TIMES)) for i in range(n)]
+    return {"agents": agents, "llm_calls": llm, "tool_calls": tools, "retrievals": retrievals}
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=step_lists())
+def test_steps_are_ordered_by_start_with_agents_first(steps: dict[str, list[Any]]) -> None:
+    trace = Trace(records=(), roots=(), nodes={}, **steps)
+    listed = [*steps["agents"], *steps["llm_calls"], *steps["tool_calls"], *steps["retrievals"]]
+    expected = sorted(listed, key=lambda s: (s.start_ns, 0 if isinstance(s, AgentRun) else 1))
+    assert [id(s) for s in trace.steps] == [id(s) for s in expected]
+
+
+# -------------------------------------------------------------------------------------------------- cost
+
+
+def _unpriced_trace() -> Trace:
+    calls = [
+        LLMCall(span_id="a", request_model="no-such-model-xyz", input_tokens=10, output_tokens=1),
+        LLMCall(span_id="b", recorded_cost_usd=0.25),
+        LLMCall(span_id="c", request_model="my-model", input_tokens=1_000_000, output_tokens=0),
+    ]
+    return Trace(records=(), roots=(), nodes={}, llm_calls=calls)
+
+
+PRICES = {"my-model": {"input_per_mtok": 2.0, "output_per_mtok": 4.0}}
+
+
+def _price_each(trace: Trace) -> float:
+    return sum(price_call(c, prices=PRICES, on_unknown="warn").cost_usd for c in trace.llm_calls)  # type: ignore[return-value]
+
+
+def test_trace_cost_equals_the_sum_of_call_prices_and_warns_from_the_same_place() -> None:
+    trace = _unpriced_trace()
+    with warnings.catch_warnings(record=True) as per_call:
+        warnings.simplefilter("always")
+        expected = float(_price_each(trace))
+    with warnings.catch_warnings(record=True) as whole:
+        warnings.simplefilter("always")
+        got = trace_cost(trace, prices=PRICES, on_unknown="warn")
+    assert got == expected == 2.25
+    assert [(w.category, str(w.message)) for w in whole] == [(w.category, str(w.message)) for w in per_call]
+    assert [w.category for w in whole] == [UnknownPriceWarning]
+    # where each points: `price_call`'s caller's caller (here, the line above), `trace_cost`'s own sum
+    assert per_call[0].filename == __file__
+    assert whole[0].filename.endswith("cost.py")
+    with pytest.raises(UnknownPriceError) as per_call_error:
+        price_call(trace.llm_calls[0], prices=PRICES)
+    with pytest.raises(UnknownPriceError) as whole_error:
+        trace_cost(trace, prices=PRICES)
+    assert str(whole_error.value) == str(per_call_error.value)

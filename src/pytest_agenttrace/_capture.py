@@ -11,7 +11,6 @@ This is the only module that imports the OpenTelemetry SDK; the plugin imports i
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import random
@@ -25,6 +24,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
+from ._fastinit import fast_constructor
 from ._records import SpanEvent, SpanRecord
 from ._sizes import DEFAULT_MAX_ATTR_CHARS, cap_value, exceeds
 
@@ -120,48 +120,9 @@ def capped(attrs: dict[str, Any]) -> dict[str, Any]:
     return {k: cap_value(v, limit) for k, v in attrs.items()}
 
 
-_RECORD_FIELDS = (
-    "trace_id",
-    "span_id",
-    "name",
-    "parent_id",
-    "kind",
-    "start_ns",
-    "end_ns",
-    "status_code",
-    "status_message",
-    "attributes",
-    "events",
-    "resource",
-    "scope_name",
-    "scope_version",
-)
-
-
-def _record_factory() -> Callable[..., SpanRecord]:
-    """A constructor taking `_RECORD_FIELDS` positionally, 2.5x faster than the frozen dataclass `__init__`.
-
-    It fills the slots directly (no per-field default handling); if `SpanRecord` ever changes shape (fields,
-    `__post_init__`), the real constructor is used instead.
-    """
-    if tuple(f.name for f in dataclasses.fields(SpanRecord)) != _RECORD_FIELDS or hasattr(SpanRecord, "__post_init__"):
-        return SpanRecord
-    s = [SpanRecord.__dict__[name].__set__ for name in _RECORD_FIELDS]
-    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13 = s
-    new = object.__new__
-
-    def make(
-        a: Any, b: Any, c: Any, d: Any, e: Any, f: Any, g: Any, h: Any, i: Any, j: Any, k: Any, m: Any, n: Any, o: Any
-    ) -> SpanRecord:
-        rec = new(SpanRecord)
-        s0(rec, a), s1(rec, b), s2(rec, c), s3(rec, d), s4(rec, e), s5(rec, f), s6(rec, g)
-        s7(rec, h), s8(rec, i), s9(rec, j), s10(rec, k), s11(rec, m), s12(rec, n), s13(rec, o)
-        return rec
-
-    return make
-
-
-_make_record = _record_factory()
+#: `SpanRecord(...)` with the slots set directly, ~1.7x faster than the frozen dataclass `__init__` (`_fastinit`);
+#: the converter below passes every field positionally, in `SpanRecord`'s order.
+_make_record = fast_constructor(SpanRecord)
 
 
 def span_to_record(span: ReadableSpan) -> SpanRecord:

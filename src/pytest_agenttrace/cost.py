@@ -155,7 +155,12 @@ def price_call(
     call: LLMCall, *, prices: PriceTable | Mapping[str, Any] | None = None, on_unknown: str | None = None
 ) -> CallPrice:
     """The cost of one LLM call with its source (see the module docstring for the rules)."""
-    table = _table(prices, on_unknown)
+    return _price(call, _table(prices, on_unknown), stacklevel=4)
+
+
+def _price(call: LLMCall, table: PriceTable, *, stacklevel: int) -> CallPrice:
+    """`price_call` with a validated table (`trace_cost` validates it once per trace, not once per call);
+    `stacklevel` points an unknown-price warning at the caller's caller, as a warning from `price_call` always did."""
     if call.recorded_cost_usd is not None:
         return CallPrice(Decimal(str(call.recorded_cost_usd)), "recorded", call.model, call.provider)
     inp, out = call.input_tokens or 0, call.output_tokens or 0
@@ -176,12 +181,15 @@ def price_call(
         override = table.overrides.get(ref.lower())
         if override is not None:
             return CallPrice(_override_cost(override, inp, out, cr, cw), "override", ref, call.provider)
-    found = _genai_price(call, refs, inp=inp, out=out, cr=cr, cw=cw)
+    # Prices change by date, not by second: calls on the same day with the same model and usage cost the same, so
+    # the lookup is memoized per day (a test suite prices thousands of identical calls).
+    day = call.start_ns // 86_400_000_000_000 if call.start_ns > 0 else None
+    found = _genai_price_cached(tuple(refs), call.provider, day, inp, out, cr, cw)
     if found is not None:
         return found
     message = _unknown_message(call, refs)
     if table.on_unknown == "warn":
-        warnings.warn(UnknownPriceWarning(message + "; counted as $0"), stacklevel=3)
+        warnings.warn(UnknownPriceWarning(message + "; counted as $0"), stacklevel=stacklevel)
         return CallPrice(Decimal(0), "unknown", call.model, call.provider)
     raise UnknownPriceError(message, model=call.model, provider=call.provider)
 
@@ -198,7 +206,7 @@ def trace_cost(
 ) -> float:
     """USD cost of every LLM call of a trace (prices default to `trace.cost_table` when the session set one)."""
     table = _table(prices if prices is not None else _trace_table(trace), on_unknown)
-    return float(sum((price_call(c, prices=table).cost_usd for c in trace.llm_calls), Decimal(0)))
+    return float(sum((_price(c, table, stacklevel=3).cost_usd for c in trace.llm_calls), Decimal(0)))
 
 
 def _trace_table(trace: Trace) -> PriceTable | Mapping[str, Any] | None:
@@ -219,13 +227,6 @@ def genai_provider_id(provider: str | None) -> str | None:
         return None
     p = provider.strip().lower()
     return PROVIDER_IDS.get(p, p)
-
-
-def _genai_price(call: LLMCall, refs: list[str], *, inp: int, out: int, cr: int, cw: int) -> CallPrice | None:
-    # Prices change by date, not by second: calls on the same day with the same model and usage cost the same, so
-    # the lookup is memoized per day (a test suite prices thousands of identical calls).
-    day = call.start_ns // 86_400_000_000_000 if call.start_ns > 0 else None
-    return _genai_price_cached(tuple(refs), call.provider, day, inp, out, cr, cw)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -63,6 +63,8 @@ def first(attrs: Mapping[str, Any], *keys: str) -> Any:
 
 def as_int(value: Any) -> int | None:
     """An int from an int, float or numeric string; None otherwise."""
+    if type(value) is int:  # the usual case first (not a bool: `type`, not `isinstance`)
+        return value
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -78,6 +80,9 @@ def as_int(value: Any) -> int | None:
 
 
 def as_float(value: Any) -> float | None:
+    """A float from an int, float or numeric string; None otherwise."""
+    if type(value) is float:  # the usual case first (`float(value)` would be `value` itself)
+        return value
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -92,6 +97,8 @@ def as_float(value: Any) -> float | None:
 
 def as_str_tuple(value: Any) -> tuple[str, ...]:
     """A tuple of strings from a tuple/list, a JSON array string, or a single string."""
+    if type(value) is tuple:  # the usual case first (an OTel array attribute)
+        return tuple(map(str, value))
     if value is None:
         return ()
     if isinstance(value, str):

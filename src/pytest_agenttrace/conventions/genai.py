@@ -30,21 +30,20 @@ _INPUT_EVENTS = {
 }
 
 
+#: `gen_ai.operation.name`, lowercased -> the role it gives a span (one lookup instead of a test per set).
+_OPERATION_ROLES: dict[str, str] = {
+    **dict.fromkeys(LLM_OPERATIONS, "llm"),
+    **dict.fromkeys(TOOL_OPERATIONS, "tool"),
+    **dict.fromkeys(AGENT_OPERATIONS, "agent"),
+    **dict.fromkeys(RETRIEVAL_OPERATIONS, "retrieval"),
+}
+
+
 def extract(rec: SpanRecord) -> Facts | None:
     a = rec.attributes
     op = a.get("gen_ai.operation.name")
     name = rec.name
-    role = None
-    if isinstance(op, str):
-        opl = op.lower()
-        if opl in LLM_OPERATIONS:
-            role = "llm"
-        elif opl in TOOL_OPERATIONS:
-            role = "tool"
-        elif opl in AGENT_OPERATIONS:
-            role = "agent"
-        elif opl in RETRIEVAL_OPERATIONS:
-            role = "retrieval"
+    role = _OPERATION_ROLES.get(op.lower()) if isinstance(op, str) else None
     if role is None:
         if name.startswith(("execute_tool ", "anthropic.custom_tool_use ")):
             role = "tool"
@@ -60,29 +59,28 @@ def extract(rec: SpanRecord) -> Facts | None:
             or "gen_ai.prompt.0.role" in a
         ):
             role = "llm"
-    has_genai = role is not None or any(k.startswith("gen_ai.") for k in a)
-    if not has_genai:
-        return None
-    f = Facts(role=role)  # type: ignore[arg-type]
-    f.set("operation", op)
+        elif not any(k.startswith("gen_ai.") for k in a):
+            return None  # no role and no GenAI attribute: not a GenAI span
+    f = Facts(role, {"operation": op} if op is not None and op != "" and op != () else {})  # type: ignore[arg-type]
     if role == "tool":
         f.set(
             "name",
-            first(a, "gen_ai.tool.name")
+            a.get("gen_ai.tool.name")
             or suffix_after(name, "execute_tool ")
             or suffix_after(name, "anthropic.custom_tool_use ")
             or name,
         )
         f.set_first(a, _TOOL_FIELDS)
     elif role == "agent":
-        f.set("name", first(a, "gen_ai.agent.name") or suffix_after(name, "invoke_agent ") or name)
+        f.set("name", a.get("gen_ai.agent.name") or suffix_after(name, "invoke_agent ") or name)
         f.set_first(a, _AGENT_FIELDS)
     elif role == "retrieval":
-        f.set("name", first(a, "gen_ai.data_source.id") or name)
+        f.set("name", a.get("gen_ai.data_source.id") or name)
         f.set_first(a, _RETRIEVAL_FIELDS)
     else:  # llm, or no role: fields only
         f.set_first(a, _LLM_FIELDS)
-        _llm_extras(rec, f)
+        if rec.events or not _EXTRA_KEYS.isdisjoint(a):  # (most model-call spans record none of them)
+            _llm_extras(rec, f)
     return f
 
 
@@ -157,7 +155,8 @@ _USAGE_DETAIL_KEYS = frozenset({*(k for _, keys, _ in _USAGE_DETAIL_FIELDS for k
 
 
 def _llm_extras(rec: SpanRecord, f: Facts) -> None:
-    """The model-call fields besides `_LLM_FIELDS`: usage details, streaming, a cost recorded in parts, messages."""
+    """The model-call fields besides `_LLM_FIELDS`: usage details, streaming, a cost recorded in parts, messages (each
+    read only when one of its keys is on the span: `_EXTRA_KEYS`, or from message events)."""
     a = rec.attributes
     if not _USAGE_DETAIL_KEYS.isdisjoint(a):
         f.set_first(a, _USAGE_DETAIL_FIELDS)
@@ -165,7 +164,7 @@ def _llm_extras(rec: SpanRecord, f: Facts) -> None:
             ic, oc = as_float(a.get(_COST_PARTS[0])), as_float(a.get(_COST_PARTS[1]))
             if ic is not None or oc is not None:
                 f.set("recorded_cost_usd", (ic or 0.0) + (oc or 0.0))
-    stream = a.get("gen_ai.is_streaming", a.get("gen_ai.request.stream"))
+    stream = a.get(_STREAM_KEYS[0], a.get(_STREAM_KEYS[1]))
     if isinstance(stream, bool):
         f.set("streaming", stream)
     if not rec.events and _MESSAGE_KEYS.isdisjoint(a):
@@ -235,3 +234,9 @@ def _event_messages(rec: SpanRecord, f: Facts) -> None:
         f.set("input_messages", tuple(inputs))
     if outputs:
         f.set("output_messages", tuple(outputs))
+
+
+#: Whether the model streamed its answer (current name first).
+_STREAM_KEYS = ("gen_ai.is_streaming", "gen_ai.request.stream")
+#: Every attribute `_llm_extras` reads: `extract` skips it on a span with none of them and no events.
+_EXTRA_KEYS = _USAGE_DETAIL_KEYS | _MESSAGE_KEYS | frozenset(_STREAM_KEYS)
