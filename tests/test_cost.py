@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import warnings
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -188,3 +190,50 @@ def test_pricing_uses_no_network_and_warns_nothing(monkeypatch: pytest.MonkeyPat
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert call_cost(llm("claude-3-5-haiku-latest", "anthropic", input_tokens=10, output_tokens=1)) > 0
+
+
+def _same_price(call: LLMCall, **kwargs: object) -> None:
+    """A usage row prices exactly as its call: same cost, source, model and provider, or the same error."""
+    from pytest_agenttrace.cost import price_usage, usage_of
+
+    row = usage_of(call)
+    assert json.loads(json.dumps(row)) == row  # JSON-safe: it travels on xdist reports
+    try:
+        want = price_call(call, **kwargs)  # type: ignore[arg-type]
+    except Exception as exc:
+        with pytest.raises(type(exc), match=re.escape(str(exc))):
+            price_usage(row, **kwargs)  # type: ignore[arg-type]
+        return
+    assert price_usage(row, **kwargs) == want  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        llm("gpt-4o", "openai", input_tokens=1_000, output_tokens=200),
+        llm("gpt-4o-mini", "openai", response_model="gpt-4o-mini-2024-07-18", input_tokens=900, output_tokens=5),
+        llm("claude-sonnet-4-5", "anthropic", input_tokens=5_000, output_tokens=10, cache_read_tokens=4_000),
+        llm("gpt-4o", input_tokens=10, recorded_cost_usd=0.5),
+        llm("gpt-4o", "openai"),
+        llm("my-ft-model", "openai", input_tokens=10, output_tokens=1),
+        llm(None, "openai", input_tokens=10, output_tokens=1),
+        llm("gpt-4o", "openai", input_tokens=10, cache_read_tokens=20),
+    ],
+)
+def test_a_usage_row_prices_as_its_call(call: LLMCall) -> None:
+    _same_price(call)
+    _same_price(call, prices={"my-ft-model": {"input_per_mtok": 1, "output_per_mtok": 2}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same_price(call, on_unknown="warn")
+
+
+def test_a_usage_row_keeps_only_the_day_of_the_call() -> None:
+    from dataclasses import replace
+
+    from pytest_agenttrace.cost import usage_of
+
+    call = llm("gpt-4o", "openai", input_tokens=10, output_tokens=1)
+    later = replace(call, start_ns=call.start_ns + 3_600_000_000_000)  # an hour later, the same day
+    assert usage_of(call) == usage_of(later)
+    assert usage_of(replace(call, start_ns=call.start_ns + 86_400_000_000_000)) != usage_of(call)

@@ -22,13 +22,14 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ._config import AgentTraceConfig
-from ._errors import ConfigError
+from ._errors import AgentTraceError, ConfigError
 from ._summary import DEFAULT_SUMMARY, format_summary, report_data
 
 if TYPE_CHECKING:
@@ -337,24 +338,33 @@ class AgentTraceSession:
 
                 trace = Trace.from_records(tuple(bucket.records), source=f"pytest:{bucket.nodeid}")
             data = report_data(trace)
-            data["cost_usd"] = self._cost(trace)
+            data["llm_usage"] = _usage_rows(trace)
             return data
         except Exception as exc:  # a normalizer bug must not break the run: the summary reports it
             return {"spans": len(bucket.records), "build_error": f"{type(exc).__name__}: {exc}"}
 
-    def _cost(self, trace: Trace) -> float | None:
-        """The test's cost in USD, None when a model has no price (the budget check reports that itself)."""
-        from .cost import UnknownPriceError
+    def _price_results(self) -> None:
+        """Fill each collected test's `cost_usd` from its usage rows (None when a model has no price: the budget
+        check reports that itself). Priced here, where the summary is shown, not at each test's teardown: only this
+        process loads genai-prices' table, once, after the tests ran (its ~25k objects would otherwise slow every
+        garbage collection of every worker for the rest of the run)."""
+        from .cost import UnknownPriceError, price_usage
 
-        if not trace.llm_calls:
-            return 0.0
-        trace.cost_table = self.prices
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return trace.cost_usd
-        except UnknownPriceError:
-            return None
+        for _, data in self.results:
+            rows = data.pop("llm_usage", None)
+            if not isinstance(rows, list):
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # unknown_price = "warn": the budget check warns, not the summary
+                    data["cost_usd"] = float(
+                        sum((count * price_usage(row, prices=self.prices).cost_usd for count, row in rows), Decimal(0))
+                    )
+            except UnknownPriceError:
+                data["cost_usd"] = None
+            except (AgentTraceError, TypeError, ValueError) as exc:  # bad usage (cache > input tokens, a bad row)
+                data["cost_usd"] = None
+                data.setdefault("build_error", f"{type(exc).__name__}: {exc}")
 
     def check_run_cost(self) -> str | None:
         """The `--agenttrace-max-cost-usd` failure message, if the run's summed cost exceeds it."""
@@ -363,6 +373,7 @@ class AgentTraceSession:
 
         if self.max_run_cost is None:
             return None
+        self._price_results()
         total = run_totals(data for _, data in self.results).get("cost_usd") or 0.0
         self.run_cost_message = check_run_cost(float(total), self.max_run_cost)
         return self.run_cost_message
@@ -402,6 +413,7 @@ class AgentTraceSession:
 
     def summary_lines(self) -> list[str]:
         """The lines of the terminal summary section."""
+        self._price_results()
         lines = format_summary(
             self.results,
             mode=self.summary_mode,
@@ -410,3 +422,20 @@ class AgentTraceSession:
             late=self.late,
         )
         return lines + self.baselines.summary_lines(self.baseline_dirs)
+
+
+def _usage_rows(trace: Trace) -> list[list[Any]]:
+    """`[count, usage row]` per distinct usage of the trace's LLM calls (`cost.usage_of`): what its cost depends on,
+    JSON-safe, priced at the end of the run (`AgentTraceSession._price_results`)."""
+    from .cost import usage_of
+
+    rows: dict[tuple[Any, ...], list[Any]] = {}
+    for call in trace.llm_calls:
+        row = usage_of(call)
+        key = tuple(row[2:])  # the span id and name only name the call in an error message
+        entry = rows.get(key)
+        if entry is None:
+            rows[key] = [1, row]
+        else:
+            entry[0] += 1
+    return list(rows.values())

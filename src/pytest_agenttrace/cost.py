@@ -209,6 +209,43 @@ def trace_cost(
     return float(sum((_price(c, table, stacklevel=3).cost_usd for c in trace.llm_calls), Decimal(0)))
 
 
+#: The `LLMCall` fields `price_call` reads, in the order of a usage row (`usage_of`).
+USAGE_FIELDS: tuple[str, ...] = (
+    "span_id",
+    "span_name",
+    "provider",
+    "request_model",
+    "response_model",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "recorded_cost_usd",
+    "start_ns",
+)
+_DAY_NS = 86_400_000_000_000
+
+
+def usage_of(call: LLMCall) -> list[Any]:
+    """What a call's price depends on, as a JSON-safe row (`USAGE_FIELDS`; the start time cut to its day, the only
+    part of it prices depend on). The plugin puts these rows on each test's report and prices them once, where the
+    summary is shown, so pytest-xdist workers never load genai-prices' table for the summary."""
+    row = [getattr(call, name) for name in USAGE_FIELDS]
+    row[-1] = call.start_ns - call.start_ns % _DAY_NS if call.start_ns > 0 else 0
+    return row
+
+
+def price_usage(
+    row: list[Any], *, prices: PriceTable | Mapping[str, Any] | None = None, on_unknown: str | None = None
+) -> CallPrice:
+    """`price_call` of the call a `usage_of` row describes (the same rules: it is priced as that call)."""
+    from ._model import LLMCall
+
+    if len(row) != len(USAGE_FIELDS):
+        raise ValueError(f"a usage row has {len(USAGE_FIELDS)} fields ({', '.join(USAGE_FIELDS)}), got {row!r}")
+    return price_call(LLMCall(**dict(zip(USAGE_FIELDS, row, strict=True))), prices=prices, on_unknown=on_unknown)
+
+
 def _trace_table(trace: Trace) -> PriceTable | Mapping[str, Any] | None:
     table = getattr(trace, "cost_table", None)
     return table if isinstance(table, (PriceTable, Mapping)) else None

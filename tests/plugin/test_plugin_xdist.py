@@ -84,3 +84,65 @@ def test_worker_crash_is_tolerated(pt: pytest.Pytester) -> None:
     result = pt.runpytest_subprocess(OPTION_ENABLE, "-p", "xdist", "-n", "1")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["totals: 1 tests with traces, 1 LLM calls, *"])
+
+
+PRICED = """
+import pytest
+from opentelemetry import trace
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_priced(agent_trace, n):
+    attrs = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o-mini",
+             "gen_ai.usage.input_tokens": 1000 * n, "gen_ai.usage.output_tokens": 100}
+    for _ in range(n):
+        with trace.get_tracer("priced").start_as_current_span("chat gpt-4o-mini", attributes=attrs):
+            pass
+"""
+
+RECORD_IMPORTS = """
+import json, os, sys
+
+def pytest_unconfigure(config):
+    who = getattr(config, "workerinput", {}).get("workerid", "controller")
+    with open(os.path.join(os.environ["IMPORTS_DIR"], who + ".json"), "w") as f:
+        json.dump("genai_prices" in sys.modules, f)
+"""
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_costs_are_priced_once_where_the_summary_is_shown(
+    pt: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    """Workers send usage, not prices: they never load genai-prices' table; the controller's cost equals a serial
+    run's (4 tests, 1+2+3+4 calls of 1000*n input and 100 output tokens of gpt-4o-mini)."""
+    import json
+
+    from pytest_agenttrace import LLMCall, call_cost
+    from pytest_agenttrace._summary import _cost as shown
+
+    imports = pt.mkdir("imports")
+    monkeypatch.setenv("IMPORTS_DIR", str(imports))
+    pt.makepyfile(test_priced=PRICED)
+    pt.makeconftest(RECORD_IMPORTS)
+    result = pt.runpytest_subprocess(OPTION_ENABLE, "-p", "xdist", "-n", workers)
+    result.assert_outcomes(passed=4)
+    expected = sum(
+        n
+        * call_cost(
+            LLMCall(
+                span_id="0" * 16,
+                provider="openai",
+                request_model="gpt-4o-mini",
+                input_tokens=1000 * n,
+                output_tokens=100,
+            )
+        )
+        for n in (1, 2, 3, 4)
+    )
+    result.stdout.fnmatch_lines([f"totals: 4 tests with traces, 10 LLM calls, *, cost {shown(expected)}"])
+    seen = {p.stem: json.loads(p.read_text()) for p in imports.iterdir()}
+    if workers == "2":
+        assert seen == {"gw0": False, "gw1": False, "controller": True}
+    else:
+        assert seen == {"controller": True}
