@@ -21,7 +21,7 @@ import bisect
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -350,16 +350,29 @@ class AgentTraceSession:
         garbage collection of every worker for the rest of the run)."""
         from .cost import UnknownPriceError, price_usage
 
+        prices: dict[tuple[Any, ...], Decimal | BaseException] = {}  # a run repeats the same usages many times
+
+        def price(row: Sequence[Any]) -> Decimal:
+            key = tuple(row[2:])  # as in `_usage_rows`: the span id and name only name the call in an error
+            found = prices.get(key)
+            if found is None:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # unknown_price = "warn": the budget check warns, not this
+                        found = price_usage(row, prices=self.prices).cost_usd
+                except (AgentTraceError, TypeError, ValueError) as exc:
+                    found = exc
+                prices[key] = found
+            if isinstance(found, BaseException):
+                raise found
+            return found
+
         for _, data in self.results:
             rows = data.pop("llm_usage", None)
-            if not isinstance(rows, list):
+            if not isinstance(rows, list | tuple):
                 continue
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # unknown_price = "warn": the budget check warns, not the summary
-                    data["cost_usd"] = float(
-                        sum((count * price_usage(row, prices=self.prices).cost_usd for count, row in rows), Decimal(0))
-                    )
+                data["cost_usd"] = float(sum((count * price(row) for count, row in rows), Decimal(0)))
             except UnknownPriceError:
                 data["cost_usd"] = None
             except (AgentTraceError, TypeError, ValueError) as exc:  # bad usage (cache > input tokens, a bad row)
@@ -424,18 +437,20 @@ class AgentTraceSession:
         return lines + self.baselines.summary_lines(self.baseline_dirs)
 
 
-def _usage_rows(trace: Trace) -> list[list[Any]]:
-    """`[count, usage row]` per distinct usage of the trace's LLM calls (`cost.usage_of`): what its cost depends on,
-    JSON-safe, priced at the end of the run (`AgentTraceSession._price_results`)."""
+def _usage_rows(trace: Trace) -> tuple[tuple[int, tuple[Any, ...]], ...]:
+    """`(count, usage row)` per distinct usage of the trace's LLM calls (`cost.usage_of`): what its cost depends on,
+    priced at the end of the run (`AgentTraceSession._price_results`). Tuples of plain values, which the cyclic GC
+    stops tracking: a run keeps one per test until the end."""
     from .cost import usage_of
 
-    rows: dict[tuple[Any, ...], list[Any]] = {}
+    first: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    counts: dict[tuple[Any, ...], int] = {}
     for call in trace.llm_calls:
         row = usage_of(call)
-        key = tuple(row[2:])  # the span id and name only name the call in an error message
-        entry = rows.get(key)
-        if entry is None:
-            rows[key] = [1, row]
+        key = row[2:]  # the span id and name only name the call in an error message
+        if key in counts:
+            counts[key] += 1
         else:
-            entry[0] += 1
-    return list(rows.values())
+            counts[key] = 1
+            first[key] = row
+    return tuple((n, first[key]) for key, n in counts.items())

@@ -19,8 +19,9 @@ genai-prices' `Usage`; cache tokens are priced at their own rates, never counted
 from __future__ import annotations
 
 import functools
+import operator
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -226,17 +227,20 @@ USAGE_FIELDS: tuple[str, ...] = (
 _DAY_NS = 86_400_000_000_000
 
 
-def usage_of(call: LLMCall) -> list[Any]:
-    """What a call's price depends on, as a JSON-safe row (`USAGE_FIELDS`; the start time cut to its day, the only
-    part of it prices depend on). The plugin puts these rows on each test's report and prices them once, where the
-    summary is shown, so pytest-xdist workers never load genai-prices' table for the summary."""
-    row = [getattr(call, name) for name in USAGE_FIELDS]
-    row[-1] = call.start_ns - call.start_ns % _DAY_NS if call.start_ns > 0 else 0
-    return row
+_usage_fields = operator.attrgetter(*USAGE_FIELDS)
+
+
+def usage_of(call: LLMCall) -> tuple[Any, ...]:
+    """What a call's price depends on, as a row of plain values (`USAGE_FIELDS`; the start time cut to its day, the
+    only part of it prices depend on). The plugin puts these rows on each test's report and prices them once, where
+    the summary is shown, so pytest-xdist workers never load genai-prices' table for the summary."""
+    row: tuple[Any, ...] = _usage_fields(call)
+    start = row[-1]
+    return (*row[:-1], start - start % _DAY_NS if start > 0 else 0)
 
 
 def price_usage(
-    row: list[Any], *, prices: PriceTable | Mapping[str, Any] | None = None, on_unknown: str | None = None
+    row: Sequence[Any], *, prices: PriceTable | Mapping[str, Any] | None = None, on_unknown: str | None = None
 ) -> CallPrice:
     """`price_call` of the call a `usage_of` row describes (the same rules: it is priced as that call)."""
     from ._model import LLMCall
