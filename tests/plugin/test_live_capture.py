@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator
 
 import pytest
 from opentelemetry.sdk.resources import Resource
@@ -16,16 +15,6 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from pytest_agenttrace import _capture
 from pytest_agenttrace._records import SpanRecord
-
-
-@pytest.fixture
-def sink() -> Iterator[list[SpanRecord]]:
-    got: list[SpanRecord] = []
-    _capture.push_sink(got.append)
-    try:
-        yield got
-    finally:
-        _capture.pop_sink(got.append)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -281,16 +281,6 @@ def test_records_equal_the_sdk_path(program: Node, parent: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------- examples
-
-
-@pytest.fixture
-def sink() -> Iterator[list[SpanRecord]]:
-    got: list[SpanRecord] = []
-    _capture.push_sink(got.append)
-    try:
-        yield got
-    finally:
-        _capture.pop_sink(got.append)
 
 
 def test_fast_spans_are_recording_spans_of_the_plugin_provider(sink: list[SpanRecord]) -> None:
