@@ -100,17 +100,23 @@ def test_missing_file(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------------------- limits
 
 
-def test_file_over_the_limit_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    f = tmp_path / "big.json"
-    f.write_bytes(ONE)
-    opened: list[str] = []
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths `open()` is called with from now on (to prove a file was refused before it was read)."""
+    paths: list[str] = []
     real_open = open
 
     def spy(path: Any, *args: Any, **kwargs: Any) -> Any:
-        opened.append(str(path))
+        paths.append(str(path))
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", spy)
+    return paths
+
+
+def test_file_over_the_limit_is_refused_before_reading(tmp_path: Path, opened: list[str]) -> None:
+    f = tmp_path / "big.json"
+    f.write_bytes(ONE)
     with pytest.raises(TraceFormatError) as err:
         read_records(f, max_bytes=100)
     message = str(err.value)
@@ -150,17 +156,9 @@ def _three_files(tmp_path: Path) -> tuple[list[Path], int]:
     return files, sum(f.stat().st_size for f in files)
 
 
-def test_directory_limit_applies_to_the_files_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_directory_limit_applies_to_the_files_together(tmp_path: Path, opened: list[str]) -> None:
     files, total = _three_files(tmp_path)
     limit = max(f.stat().st_size for f in files) + 1  # every file is under it on its own
-    opened: list[str] = []
-    real_open = open
-
-    def spy(path: Any, *args: Any, **kwargs: Any) -> Any:
-        opened.append(str(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr("builtins.open", spy)
     for load in (read_records, load_traces, load_trace):
         with pytest.raises(TraceFormatError) as err:
             load(tmp_path, max_bytes=limit)
