@@ -7,6 +7,8 @@ plugin provides the SDK provider and captures. The project has its own `pytest.i
 not picked up); every installed plugin (xdist, asyncio, agenttrace...) loads on both sides, as it would for a user.
 Bytecode caching is on in the subprocesses (PYTHONDONTWRITEBYTECODE is removed) and each side runs once untimed
 first, so neither side pays for compiling or assertion-rewriting modules (`__pycache__` is git-ignored).
+Two more projects split the cost (rows without a target): one whose conftest sets an SDK provider, and a
+diagnostic one whose conftest stops the plugin from building each test's trace (capture and bookkeeping only).
 """
 
 from __future__ import annotations
@@ -46,6 +48,15 @@ def run_agent(run):
 '''
 
 
+_NO_TRACE_DATA_CONFTEST = """# Diagnostic only: spans are captured, but no trace is built per test (no summary numbers).
+# What is left of the plugin's cost is capture and its bookkeeping; the difference to the full run is the
+# per-test normalization (Trace.from_records, report data, usage rows).
+from pytest_agenttrace import _session
+
+_session.AgentTraceSession._test_data = lambda self, bucket: {"spans": len(bucket.records)}
+"""
+
+
 _SDK_CONFTEST = """# The project installs its own OTel SDK provider (no processor), as an app with tracing set up does.
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -54,10 +65,11 @@ trace.set_tracer_provider(TracerProvider())
 """
 
 
-def make_project(root: Path, tests: int, *, sdk_conftest: bool = False) -> None:
+def make_project(root: Path, tests: int, *, sdk_conftest: bool = False, no_trace_data: bool = False) -> None:
     """Write the generated project: pytest.ini, the agent module, and `tests` test functions in files of 100.
 
     `sdk_conftest`: a conftest.py sets a global SDK `TracerProvider`, so the plugin-off side pays the SDK too.
+    `no_trace_data`: a conftest.py stops the plugin from building each test's trace (a diagnostic side).
     """
     bench_dir = Path(__file__).resolve().parent
     root.mkdir(parents=True, exist_ok=True)
@@ -65,6 +77,8 @@ def make_project(root: Path, tests: int, *, sdk_conftest: bool = False) -> None:
     (root / "bench_agent.py").write_text(_AGENT_MODULE)
     if sdk_conftest:
         (root / "conftest.py").write_text(_SDK_CONFTEST)
+    if no_trace_data:
+        (root / "conftest.py").write_text(_NO_TRACE_DATA_CONFTEST)
     tdir = root / "tests"
     tdir.mkdir()
     for f in range(0, tests, TESTS_PER_FILE):
@@ -96,7 +110,7 @@ def has_flag(root: Path) -> bool:
     return FLAG in out.stdout
 
 
-def _side(root: Path, tests: int, extra: list[str]) -> Callable[[], float]:
+def _side(root: Path, tests: int, extra: list[str], *, check_capture: bool = True) -> Callable[[], float]:
     """One timed `pytest -q -p no:cacheprovider [extra]` in `root`; checks all passed (and, with the flag, captured)."""
     cmd = [*_pytest_cmd(), "-q", "-p", "no:cacheprovider", *extra]
     want = re.compile(rf"\b{tests} passed\b")
@@ -110,7 +124,7 @@ def _side(root: Path, tests: int, extra: list[str]) -> Callable[[], float]:
         if out.returncode != 0 or not want.search(out.stdout):
             tail = (out.stdout + out.stderr)[-2000:]
             raise RuntimeError(f"pytest {' '.join(extra)} in {root.name} exited {out.returncode}:\n{tail}")
-        if FLAG in extra and not captured.search(out.stdout.replace(",", "")):
+        if check_capture and FLAG in extra and not captured.search(out.stdout.replace(",", "")):
             raise RuntimeError(f"pytest {FLAG} did not report {tests * 4} captured tool calls:\n{out.stdout[-1500:]}")
         return t
 
@@ -121,9 +135,10 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
     tests = 300 if cfg.quick else 1000
     n = cfg.n(5, 2)
     with tempfile.TemporaryDirectory(prefix="agenttrace-bench-suite-") as tmp:
-        plain, sdk = Path(tmp) / "plain", Path(tmp) / "sdk"
+        plain, sdk, bare = Path(tmp) / "plain", Path(tmp) / "sdk", Path(tmp) / "no-trace-data"
         make_project(plain, tests)
         make_project(sdk, tests, sdk_conftest=True)
+        make_project(bare, tests, no_trace_data=True)
         if not has_flag(plain):
             return [skip_row(NAME, f"skipped: pytest_agenttrace.plugin has no {FLAG} option yet")]
         sides = {
@@ -131,6 +146,7 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
             "off": _side(plain, tests, []),
             "sdk+agenttrace": _side(sdk, tests, [FLAG]),
             "sdk off": _side(sdk, tests, []),
+            "agenttrace, no trace data": _side(bare, tests, [FLAG], check_capture=False),
         }
         for go in sides.values():  # untimed warm-up: bytecode and assertion-rewrite caches, page cache
             go()
@@ -148,6 +164,15 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
             f"{tests} tests, conftest sets an SDK TracerProvider: {FLAG} vs off",
             best["sdk+agenttrace"],
             best["sdk off"],
+            per=tests,
+            unit="test",
+            data=data,
+        ),
+        ratio_row(
+            NAME,
+            f"{tests} tests: (diagnostic) {FLAG} without building each test's trace vs plugin off",
+            best["agenttrace, no trace data"],
+            best["off"],
             per=tests,
             unit="test",
             data=data,
