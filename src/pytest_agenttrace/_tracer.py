@@ -8,8 +8,8 @@ module keeps plain fields and builds its record once, at `end()`; `bench/bench_c
 To instrumented code it behaves as an SDK span: the same API methods, status rules (OK is final, UNSET is ignored),
 exception events, attribute cleaning (the SDK's own `BoundedAttributes` takes over for any value that is not a
 str/int/float/bool or a list or tuple of them, and when the count limit is reached), event limits, and the
-warnings for calls on an ended span. `tests/plugin/test_recording_tracer.py` checks the records against the SDK's path with generated span
-programs.
+warnings for calls on an ended span. `tests/plugin/test_recording_tracer.py` checks the records against the SDK's
+path with generated span programs.
 
 The fast path is taken only where it cannot differ from the SDK; otherwise the SDK's own tracer makes the span and
 the capture processor converts it, as for any provider:

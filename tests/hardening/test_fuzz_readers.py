@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from pytest_agenttrace._errors import TraceFormatError
 from pytest_agenttrace._model import Trace
+from pytest_agenttrace._records import SpanRecord
 from pytest_agenttrace.cassettes import Cassette, CassetteFormatError, use_cassette
 from pytest_agenttrace.formats import read_records
 
@@ -173,6 +174,24 @@ def test_token_counts_that_are_not_finite(tokens: str) -> None:
     )
     trace = Trace.from_records(read_records(text.encode()))
     assert trace.llm_calls[0].input_tokens is None  # not a count: dropped, not a crash
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"gen_ai.output.messages": '[{"role": "assistant", "content": "hi", "tool_calls": NaN}]'},
+        {"gen_ai.output.messages": '[{"role": "assistant", "content": "hi", "tool_calls": {"id": "c1"}}]'},
+        {"model_request_parameters": '{"output_tools": NaN}'},
+        {"model_request_parameters": '{"output_tools": "final_result"}'},
+    ],
+    ids=["tool-calls-nan", "tool-calls-mapping", "output-tools-nan", "output-tools-string"],
+)
+def test_message_fields_of_the_wrong_type_are_ignored(attributes: dict[str, Any]) -> None:
+    """Found by `bench/fuzz.py` (openai-agents, NaN corruption): a `tool_calls` or `output_tools` that is not a list
+    is not a list of calls; the build keeps going instead of raising TypeError."""
+    record = SpanRecord("1" * 32, "2" * 16, "chat m", attributes={"gen_ai.operation.name": "chat", **attributes})
+    trace = Trace.from_records([record])
+    assert len(trace.llm_calls) == 1 and not trace.tool_calls
 
 
 def test_every_reader_keeps_the_record_contract_on_these() -> None:

@@ -166,7 +166,8 @@ def _one(d: Mapping[str, Any], *, default_role: str) -> Message | None:
             parts = [ToolResultPart(id=_s(d.get("tool_call_id")), result=parse_json_maybe(text))]
     elif isinstance(content, Mapping):
         parts.extend(_part(content))
-    for tc in d.get("tool_calls") or ():
+    tool_calls = d.get("tool_calls")
+    for tc in tool_calls if isinstance(tool_calls, list | tuple) else ():  # anything else is not a call list
         if isinstance(tc, Mapping):
             fn: Mapping[str, Any] = tc["function"] if isinstance(tc.get("function"), Mapping) else tc
             parts.append(

@@ -23,8 +23,8 @@ def extract(rec: SpanRecord) -> Facts | None:
         # a chat span: the structured-output "tools" (final_result) are how the answer is returned, not tool calls
         data = parse_json_maybe(params)
         names = (
-            [t.get("name") for t in (data.get("output_tools") or []) if isinstance(t, dict) and t.get("name")]
-            if isinstance(data, dict)
+            [t.get("name") for t in data["output_tools"] if isinstance(t, dict) and t.get("name")]
+            if isinstance(data, dict) and isinstance(data.get("output_tools"), list)
             else []
         )
         return Facts(fields={"output_tools": tuple(names)}) if names else None
