@@ -229,7 +229,7 @@ def _read_directory(path: str, display: str, limit: int, max_chars: int) -> list
         )
     files.sort()
     budget = DirectoryBudget(display, files, max_bytes=limit)
-    return [(f, _parse_plain(budget.take(f, read_path(f, max_bytes=limit)), f, max_chars)) for f, _ in files]
+    return [(f, _parse(budget.take(f, read_path(f, max_bytes=limit)), f, None, max_chars)) for f, _ in files]
 
 
 def _is_trace_file(filename: str) -> bool:
@@ -237,12 +237,12 @@ def _is_trace_file(filename: str) -> bool:
     return lower.endswith(TRACE_FILE_SUFFIXES)
 
 
-def _parse(data: bytes, display: str, limit: int, max_chars: int) -> list[SpanRecord]:
-    return _parse_plain(gunzip_if_needed(data, display, max_bytes=limit), display, max_chars)
-
-
-def _parse_plain(data: bytes, display: str, max_chars: int) -> list[SpanRecord]:
-    """Records from one source's bytes, already decompressed (and size-checked)."""
+def _parse(data: bytes, display: str, limit: int | None, max_chars: int) -> list[SpanRecord]:
+    """Records from one source's bytes: gzip data is decompressed first, up to `limit` bytes (None: the bytes are
+    already decompressed and counted, by a directory's budget). One frame owns the bytes, so each stage's input
+    is freed once the next stage has it (a 500 MB file is not held twice)."""
+    if limit is not None:
+        data = gunzip_if_needed(data, display, max_bytes=limit)
     check_memory(display, len(data))
     text = decode_text(data, display)
     del data
