@@ -6,7 +6,8 @@ per process, so there is exactly one processor per provider (a module-level regi
 to a "sink" that the running pytest session pushes on configure and pops on unconfigure (inline `pytester` runs
 nest sessions in one process: the innermost session gets the spans).
 
-This is the only module that imports the OpenTelemetry SDK; the plugin imports it only when capture is enabled.
+This module and `_tracer` (the provider the plugin installs) are the only ones that import the OpenTelemetry SDK; the
+plugin imports them only when capture is enabled.
 """
 
 from __future__ import annotations
