@@ -67,15 +67,9 @@ _new_retrieval = fast_constructor(Retrieval)
 _PROVIDER_PREFIXES = ("openai", "anthropic", "mistral", "cohere", "groq", "deepseek", "gemini", "google")
 
 
+@functools.lru_cache(maxsize=256)  # every LLM call of every trace asks
 def canonical_finish_reason(reason: str) -> str:
     """`end_turn` -> `stop`, `tool_use` -> `tool_calls`, `MAX_TOKENS` -> `length`, ... (unknown: lowercased)."""
-    if isinstance(reason, str):  # memoized: every LLM call of every trace asks
-        return _canonical_finish_reason(reason)
-    return _canonical_finish_reason.__wrapped__(reason)  # (fails as it always did, not in the memo)
-
-
-@functools.lru_cache(maxsize=256)
-def _canonical_finish_reason(reason: str) -> str:
     r = reason.strip().lower()
     if r.startswith("finish_reason_"):
         r = r[len("finish_reason_") :]
