@@ -478,15 +478,8 @@ def _make_llm_call(sp: _Span, f: dict[str, Any], error: str | None) -> LLMCall:
 
 
 def _canonical_finish_reasons(reasons: Any) -> tuple[str, ...]:
-    """Each recorded finish reason in its canonical name (`canonical_finish_reason`)."""
-    if isinstance(reasons, tuple):
-        return _canonical_finish_tuple(reasons)  # memoized: a handful of distinct tuples per run
-    return tuple(canonical_finish_reason(r) for r in reasons)
-
-
-@functools.lru_cache(maxsize=256)
-def _canonical_finish_tuple(reasons: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(canonical_finish_reason(r) for r in reasons)
+    """Each recorded finish reason in its canonical name (`canonical_finish_reason`, memoized)."""
+    return tuple(map(canonical_finish_reason, reasons))
 
 
 def _overlap(a: LLMCall, b: LLMCall) -> bool:
