@@ -36,6 +36,8 @@ OnUnknown = Literal["error", "warn"]
 ON_UNKNOWN: tuple[str, ...] = ("error", "warn")
 PRICE_KEYS: tuple[str, ...] = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 _MTOK = Decimal(1_000_000)
+#: Prices change by day: a call's start time counts only to the day (`_price`, `usage_of`).
+_DAY_NS = 86_400_000_000_000
 
 #: Provider names seen on spans that genai-prices' own matching does not resolve to the right provider id.
 PROVIDER_IDS: dict[str, str] = {
@@ -184,7 +186,7 @@ def _price(call: LLMCall, table: PriceTable, *, stacklevel: int) -> CallPrice:
             return CallPrice(_override_cost(override, inp, out, cr, cw), "override", ref, call.provider)
     # Prices change by date, not by second: calls on the same day with the same model and usage cost the same, so
     # the lookup is memoized per day (a test suite prices thousands of identical calls).
-    day = call.start_ns // 86_400_000_000_000 if call.start_ns > 0 else None
+    day = call.start_ns // _DAY_NS if call.start_ns > 0 else None
     found = _genai_price_cached(tuple(refs), call.provider, day, inp, out, cr, cw)
     if found is not None:
         return found
@@ -224,7 +226,6 @@ USAGE_FIELDS: tuple[str, ...] = (
     "recorded_cost_usd",
     "start_ns",
 )
-_DAY_NS = 86_400_000_000_000
 
 
 _usage_fields = operator.attrgetter(*USAGE_FIELDS)
