@@ -61,13 +61,14 @@ def truncate(text: str, limit: int) -> str:
 
 
 def cap_value(value: Any, limit: int) -> Any:
-    """An attribute value with every string longer than `limit` cut (inside tuples, lists and mappings too)."""
+    """An attribute value as a record holds it: every string longer than `limit` cut, lists as tuples, mapping keys
+    as strings, at every depth (for live values and for values read from JSON files alike)."""
     if isinstance(value, str):
         return value if len(value) <= limit else truncate(value, limit)
-    if isinstance(value, tuple | list):
-        return tuple(cap_value(v, limit) for v in value)
+    if isinstance(value, list | tuple):
+        return tuple([cap_value(v, limit) for v in value])
     if isinstance(value, dict):
-        return {k: cap_value(v, limit) for k, v in value.items()}
+        return {str(k): cap_value(v, limit) for k, v in value.items()}
     return value
 
 

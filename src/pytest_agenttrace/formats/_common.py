@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from .._errors import TraceFormatError
 from .._records import SpanRecord
-from .._sizes import truncate
+from .._sizes import cap_value, truncate
 
 #: Exceptions a conversion of untrusted JSON may raise; each is turned into a `TraceFormatError`.
 SHAPE_ERRORS: tuple[type[BaseException], ...] = (
@@ -308,15 +308,9 @@ def long_value(value: dict[str, Any]) -> int:
 # ----------------------------------------------------------------------------------------------------- attributes
 
 
-def plain_value(value: Any, limit: int) -> Any:
-    """A JSON attribute value as a record value: lists become tuples (at every depth), long strings are cut."""
-    if isinstance(value, str):
-        return value if len(value) <= limit else truncate(value, limit)
-    if isinstance(value, list):
-        return tuple([plain_value(v, limit) for v in value])
-    if isinstance(value, dict):
-        return {str(k): plain_value(v, limit) for k, v in value.items()}
-    return value
+#: A JSON attribute value as a record value: lists become tuples (at every depth), long strings are cut (the rule
+#: live capture applies too).
+plain_value = cap_value
 
 
 def plain_attributes(value: Any, limit: int, where: str) -> dict[str, Any]:
