@@ -1,5 +1,5 @@
-"""Suite overhead: a generated project of 1,000 trivial agent tests, `pytest -q -p no:cacheprovider` with and without
-`--agenttrace`, wall time of the whole subprocess (what users feel), best of N, the two sides interleaved.
+"""Suite overhead: a generated project of 1,000 trivial agent tests, `pytest -q` with and without `--agenttrace`, wall
+time of the whole subprocess (what users feel), best of N, the two sides interleaved.
 
 Each test runs one agent run of the workload (10 spans) through the global OTel API (`trace.get_tracer(...)`), as
 instrumented agent code does: with the plugin off nothing sets an SDK, so spans are no-ops; with `--agenttrace` the
@@ -7,6 +7,10 @@ plugin provides the SDK provider and captures. The project has its own `pytest.i
 not picked up); every installed plugin (xdist, asyncio, agenttrace...) loads on both sides, as it would for a user.
 Bytecode caching is on in the subprocesses (PYTHONDONTWRITEBYTECODE is removed) and each side runs once untimed
 first, so neither side pays for compiling or assertion-rewriting modules (`__pycache__` is git-ignored).
+pytest's cache plugin is on, as it is by default: the untimed first run leaves the plugin's memo of genai-prices
+answers in `.pytest_cache`, as any earlier run of the suite does on a user's machine. A diagnostic side runs with
+`--cache-clear` (a fresh clone, a CI job without a cache: genai-prices is imported to price the summary), against
+the plugin-off side with the same flag.
 Two more projects split the cost (rows without a target): one whose conftest sets an SDK provider, and a
 diagnostic one whose conftest stops the plugin from building each test's trace (capture and bookkeeping only).
 """
@@ -111,8 +115,8 @@ def has_flag(root: Path) -> bool:
 
 
 def _side(root: Path, tests: int, extra: list[str], *, check_capture: bool = True) -> Callable[[], float]:
-    """One timed `pytest -q -p no:cacheprovider [extra]` in `root`; checks all passed (and, with the flag, captured)."""
-    cmd = [*_pytest_cmd(), "-q", "-p", "no:cacheprovider", *extra]
+    """One timed `pytest -q [extra]` in `root`; checks all passed (and, with the flag, captured)."""
+    cmd = [*_pytest_cmd(), "-q", *extra]
     want = re.compile(rf"\b{tests} passed\b")
     # the plugin's terminal summary must account for every tool call, or the "agenttrace" side captured nothing
     captured = re.compile(rf"\b{tests * 4} tool calls")  # searched in the output with thousands commas removed
@@ -136,7 +140,9 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
     n = cfg.n(5, 2)
     with tempfile.TemporaryDirectory(prefix="agenttrace-bench-suite-") as tmp:
         plain, sdk, bare = Path(tmp) / "plain", Path(tmp) / "sdk", Path(tmp) / "no-trace-data"
+        cold = Path(tmp) / "cold"  # its own copy: its --cache-clear runs must not empty `plain`'s cache
         make_project(plain, tests)
+        make_project(cold, tests)
         make_project(sdk, tests, sdk_conftest=True)
         make_project(bare, tests, no_trace_data=True)
         if not has_flag(plain):
@@ -147,6 +153,8 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
             "sdk+agenttrace": _side(sdk, tests, [FLAG]),
             "sdk off": _side(sdk, tests, []),
             "agenttrace, no trace data": _side(bare, tests, [FLAG], check_capture=False),
+            "agenttrace, cold cache": _side(cold, tests, [FLAG, "--cache-clear"]),
+            "off, cold cache": _side(cold, tests, ["--cache-clear"]),
         }
         for go in sides.values():  # untimed warm-up: bytecode and assertion-rewrite caches, page cache
             go()
@@ -164,6 +172,15 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
             f"{tests} tests, conftest sets an SDK TracerProvider: {FLAG} vs off",
             best["sdk+agenttrace"],
             best["sdk off"],
+            per=tests,
+            unit="test",
+            data=data,
+        ),
+        ratio_row(
+            NAME,
+            f"{tests} tests, --cache-clear on both sides (no memo of genai-prices answers yet): {FLAG} vs off",
+            best["agenttrace, cold cache"],
+            best["off, cold cache"],
             per=tests,
             unit="test",
             data=data,

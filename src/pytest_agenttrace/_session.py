@@ -36,6 +36,7 @@ from ._summary import DEFAULT_SUMMARY, format_summary, report_data
 if TYPE_CHECKING:
     from ._live import LiveTrace
     from ._model import Trace
+    from ._price_cache import PriceCache
     from ._records import SpanRecord
 
 __all__ = ["AgentTraceCaptureWarning", "AgentTraceSession"]
@@ -55,15 +56,13 @@ def _warn(warning: Warning) -> None:
 class _TestBucket:
     """The records of one test while it runs (dropped once its report data is built, unless kept)."""
 
-    __slots__ = ("end_ns", "finished", "late", "live", "nodeid", "records", "start_ns")
+    __slots__ = ("end_ns", "live", "nodeid", "records", "start_ns")
 
     def __init__(self, nodeid: str, start_ns: int) -> None:
         self.nodeid = nodeid
         self.start_ns = start_ns
         self.end_ns = 0
         self.records: list[SpanRecord] = []
-        self.finished = False
-        self.late = 0
         self.live: LiveTrace | None = None
 
 
@@ -88,10 +87,13 @@ class AgentTraceSession:
         self._lock = threading.Lock()
         self._current: _TestBucket | None = None
         self._buckets: dict[str, _TestBucket] = {}
-        # finished tests in run order, for "which test ran when this span started"
+        # finished tests in run order, for "which test ran when this span started": start and end times and node
+        # ids in three flat lists, and trace id -> index (plain values only: nothing per test for the cyclic GC to
+        # track and re-scan for the rest of the run)
         self._finished_starts: list[int] = []
-        self._finished: list[_TestBucket] = []
-        self._trace_owner: dict[str, _TestBucket] = {}
+        self._finished_ends: list[int] = []
+        self._finished_ids: list[str] = []
+        self._trace_owner: dict[str, int] = {}
         self.unattributed = 0
         self.unattributed_names: list[str] = []
         self.late = 0
@@ -116,6 +118,9 @@ class AgentTraceSession:
 
         #: Captured attribute strings longer than this are cut and marked (`AGENTTRACE_MAX_ATTR_CHARS`).
         self.max_attr_chars = limit_from(None, MAX_ATTR_CHARS_ENV, DEFAULT_MAX_ATTR_CHARS)
+        #: The persistent memo of genai-prices answers (`use_cache_dir`); None: genai-prices is asked every run.
+        self.price_cache: PriceCache | None = None
+        self._previous_memo: PriceCache | None = None
         #: Run-wide cost limit (`--agenttrace-max-cost-usd`).
         self.max_run_cost: float | None = None
         self.run_cost_message: str | None = None
@@ -123,20 +128,31 @@ class AgentTraceSession:
     # -- capture lifecycle ---------------------------------------------------------------------------------
     def start(self, *, warn: Callable[[Warning], None] | None = None) -> None:
         """Receive captured spans and capture from the global tracer provider (installing one if none is set)."""
-        from . import _capture
+        from . import _capture, cost
 
         _capture.max_attr_chars = self.max_attr_chars
         _capture.push_sink(self.add)
+        self._previous_memo = cost.use_price_cache(self.price_cache)
         self._started = True
         self.check_provider(warn=warn)
 
     def stop(self) -> None:
         """Stop receiving spans (an outer session, if any, receives them again)."""
         if self._started:
-            from . import _capture
+            from . import _capture, cost
 
             _capture.pop_sink(self.add)
+            cost.use_price_cache(self._previous_memo)
             self._started = False
+            if self.price_cache is not None:
+                self.price_cache.save()  # (only when the run learned new prices; workers only read it)
+
+    def use_cache_dir(self, locate: Callable[[], Path]) -> None:
+        """Keep genai-prices' answers in the file `prices.json` of the folder `locate()` returns (called on the first
+        price lookup, so a run that prices nothing makes no folder). Set before `start`."""
+        from ._price_cache import FILE_NAME, PriceCache
+
+        self.price_cache = PriceCache(lambda: locate() / FILE_NAME, writable=not self.is_worker)
 
     def check_provider(self, *, warn: Callable[[Warning], None] | None = None) -> None:
         """Attach to the global tracer provider if it changed since last time (called at each test's setup).
@@ -187,28 +203,27 @@ class AgentTraceSession:
 
     def _add_outside(self, record: SpanRecord, current: _TestBucket | None) -> None:
         with self._lock:
-            owner = self._trace_owner.get(record.trace_id)
-            if owner is None:
-                owner = self._test_running_at(record.start_ns)
-            if owner is None:
-                owner = current
-            if owner is None:
+            finished = self._trace_owner.get(record.trace_id)
+            if finished is None:
+                finished = self._test_running_at(record.start_ns)
+            if finished is not None:  # a span of a test that already finished: counted late, not in its data
+                self.late += 1
+                nodeid = self._finished_ids[finished]
+                if self.keep_records and nodeid in self.kept:
+                    self.kept[nodeid].append(record)
+                return
+            if current is None:
                 self.unattributed += 1
                 if len(self.unattributed_names) < _UNATTRIBUTED_NAMES:
                     self.unattributed_names.append(record.name)
                 return
-            if owner.finished:
-                owner.late += 1
-                self.late += 1
-                if self.keep_records and owner.nodeid in self.kept:
-                    self.kept[owner.nodeid].append(record)
-                return
-        owner.records.append(record)
+        current.records.append(record)
 
-    def _test_running_at(self, ns: int) -> _TestBucket | None:
+    def _test_running_at(self, ns: int) -> int | None:
+        """The index of the finished test that was running at `ns` (None: none was)."""
         i = bisect.bisect_right(self._finished_starts, ns) - 1
-        if i >= 0 and ns <= self._finished[i].end_ns:
-            return self._finished[i]
+        if i >= 0 and ns <= self._finished_ends[i]:
+            return i
         return None
 
     # -- per test ------------------------------------------------------------------------------------------
@@ -316,12 +331,15 @@ class AgentTraceSession:
             self._current = None
         with self._lock:
             bucket.end_ns = time.time_ns()
-            bucket.finished = True
             records = bucket.records
+            index = len(self._finished_ids)
+            owner = self._trace_owner
             for record in records:
-                self._trace_owner.setdefault(record.trace_id, bucket)
+                if record.trace_id not in owner:
+                    owner[record.trace_id] = index
             self._finished_starts.append(bucket.start_ns)
-            self._finished.append(bucket)
+            self._finished_ends.append(bucket.end_ns)
+            self._finished_ids.append(nodeid)
             if self.keep_records:
                 self.kept[nodeid] = records
         data = self._test_data(bucket)
@@ -349,12 +367,16 @@ class AgentTraceSession:
     def _build_test_data(self, bucket: _TestBucket) -> dict[str, Any]:
         try:
             trace = bucket.live.snapshot() if bucket.live is not None else None
-            if trace is None or len(trace.records) != len(bucket.records):
-                from ._model import Trace
+            if trace is not None and len(trace.records) == len(bucket.records):
+                data = report_data(trace)
+                data["llm_usage"] = _usage_rows(trace)
+                return data
+            from ._model import Trace, unlink_tree
 
-                trace = Trace.from_records(tuple(bucket.records), source=f"pytest:{bucket.nodeid}")
+            trace = Trace.from_records(tuple(bucket.records), source=f"pytest:{bucket.nodeid}")
             data = report_data(trace)
             data["llm_usage"] = _usage_rows(trace)
+            unlink_tree(trace)  # built here and dropped here: freed now, not left to the cyclic GC
             return data
         except Exception as exc:  # a normalizer bug must not break the run: the summary reports it
             return {"spans": len(bucket.records), "build_error": f"{type(exc).__name__}: {exc}"}

@@ -35,7 +35,10 @@ COUNTERS = (
 
 
 def report_data(trace: Trace, *, spans: int | None = None) -> dict[str, Any]:
-    """The JSON-safe summary of one test's trace (counters, tool names in order, models) for its report."""
+    """The JSON-safe summary of one test's trace (counters, tool names in order, models) for its report.
+
+    Plain values and tuples of strings only: the cyclic GC stops tracking such tuples, and a run keeps one of these
+    per test until its end."""
     totals = trace.totals
     tools = trace.tool_names
     models: dict[str, None] = {}
@@ -52,8 +55,8 @@ def report_data(trace: Trace, *, spans: int | None = None) -> dict[str, Any]:
         "cache_read_tokens": totals.cache_read_tokens,
         "cache_write_tokens": totals.cache_write_tokens,
         "errors": totals.errors,
-        "tools": tools[:MAX_TOOL_NAMES],
-        "models": list(models),
+        "tools": tuple(tools[:MAX_TOOL_NAMES]),
+        "models": tuple(models),
     }
     if len(tools) > MAX_TOOL_NAMES:
         data["tools_omitted"] = len(tools) - MAX_TOOL_NAMES

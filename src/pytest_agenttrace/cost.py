@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from ._errors import AgentTraceError, ConfigError, TraceFormatError
 
 if TYPE_CHECKING:
     from ._model import LLMCall, Trace
+    from ._price_cache import PriceCache
 
 OnUnknown = Literal["error", "warn"]
 ON_UNKNOWN: tuple[str, ...] = ("error", "warn")
@@ -271,11 +273,53 @@ def genai_provider_id(provider: str | None) -> str | None:
     return PROVIDER_IDS.get(p, p)
 
 
+#: The persistent memo of genai-prices answers (`_price_cache`), installed by the plugin for its run; None: none.
+_memo: PriceCache | None = None
+
+
+def use_price_cache(cache: PriceCache | None) -> PriceCache | None:
+    """Install the persistent memo genai-prices lookups go through (None removes it); returns the previous one.
+    Answers already memoized in this process are kept: the memo only spares genai-prices' import."""
+    global _memo
+    previous, _memo = _memo, cache
+    return previous
+
+
 @functools.lru_cache(maxsize=4096)
 def _genai_price_cached(
     refs: tuple[str, ...], provider: str | None, day: int | None, inp: int, out: int, cr: int, cw: int
 ) -> CallPrice | None:
-    """The genai-prices price of a usage, memoized on everything it depends on (a repeated call is a dict hit)."""
+    """The genai-prices price of a usage, memoized on everything it depends on (a repeated call is a dict hit),
+    through the persistent memo when one is installed and no custom genai-prices snapshot is active."""
+    from ._price_cache import snapshot_is_custom
+
+    memo = _memo
+    if memo is None or snapshot_is_custom():
+        return _genai_price(refs, provider, day, inp, out, cr, cw)[0]
+    from ._price_cache import ANY_DAY, MISSING, make_key
+
+    tokens = (inp, out, cr, cw)
+    on_day = day if day is not None else time.time_ns() // _DAY_NS  # genai-prices prices "now" by today's table
+    for key in (make_key(refs, provider, ANY_DAY, tokens), make_key(refs, provider, on_day, tokens)):
+        entry = memo.get(key)
+        if entry is None:
+            return None
+        if entry is not MISSING:
+            try:
+                return CallPrice(Decimal(entry[0] or ""), "genai-prices", entry[1], entry[2])
+            except (InvalidOperation, TypeError, ValueError):
+                break  # a damaged entry: ask genai-prices (and store its answer over it)
+    found, any_day = _genai_price(refs, provider, day, inp, out, cr, cw)
+    entry = None if found is None else [str(found.cost_usd), found.model, found.provider]
+    memo.put(make_key(refs, provider, ANY_DAY if any_day else on_day, tokens), entry)
+    return found
+
+
+def _genai_price(
+    refs: tuple[str, ...], provider: str | None, day: int | None, inp: int, out: int, cr: int, cw: int
+) -> tuple[CallPrice | None, bool]:
+    """genai-prices' price of a usage (None: no model matched), and whether that answer holds on every day (the
+    matched model's price has no date conditions, or no model matched: matching does not depend on the date)."""
     from genai_prices import Usage, calc_price
 
     provider_id = genai_provider_id(provider)
@@ -287,8 +331,9 @@ def _genai_price_cached(
                 result = calc_price(usage, ref, provider_id=pid, genai_request_timestamp=when)
             except LookupError:
                 continue
-            return CallPrice(result.total_price, "genai-prices", result.model.id, result.provider.id)
-    return None
+            price = CallPrice(result.total_price, "genai-prices", result.model.id, result.provider.id)
+            return price, not isinstance(result.model.prices, list)
+    return None, True
 
 
 def _unknown_message(call: LLMCall, refs: list[str]) -> str:

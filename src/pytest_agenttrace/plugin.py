@@ -136,6 +136,9 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+    cache = getattr(config, "cache", None)  # (None with -p no:cacheprovider: genai-prices is asked every run)
+    if cache is not None:
+        session.use_cache_dir(lambda: cache.mkdir("agenttrace"))
     session.max_run_cost = config.getoption("agenttrace_max_cost_usd", None)
     session.baselines.root = config.rootpath
     session.baselines.update = bool(config.getoption("agenttrace_update", False))

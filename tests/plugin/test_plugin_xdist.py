@@ -146,3 +146,34 @@ def test_costs_are_priced_once_where_the_summary_is_shown(
         assert seen == {"gw0": False, "gw1": False, "controller": True}
     else:
         assert seen == {"controller": True}
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_second_run_prices_from_the_memo_without_genai_prices(
+    pt: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    """The first run asks genai-prices and keeps its answers in .pytest_cache; the next run shows the same costs
+    without loading genai-prices anywhere. With the cache plugin off, every run asks genai-prices again."""
+    import json
+
+    imports = pt.mkdir("imports")
+    monkeypatch.setenv("IMPORTS_DIR", str(imports))
+    pt.makepyfile(test_priced=PRICED)
+    pt.makeconftest(RECORD_IMPORTS)
+
+    def run(*extra: str) -> tuple[str, bool]:
+        for p in imports.iterdir():
+            p.unlink()
+        result = pt.runpytest_subprocess(OPTION_ENABLE, "-p", "xdist", "-n", workers, *extra)
+        result.assert_outcomes(passed=4)
+        totals = next(line for line in result.outlines if line.startswith("totals:"))
+        return totals, json.loads((imports / "controller.json").read_text())
+
+    first, loaded = run()
+    assert loaded and "cost $" in first
+    memo = pt.path / ".pytest_cache" / "d" / "agenttrace" / "prices.json"
+    assert len(json.loads(memo.read_text())["entries"]) == 4  # one per distinct usage
+    assert run() == (first, False)
+    assert run("-p", "no:cacheprovider") == (first, True)
+    assert run("--cache-clear") == (first, True)  # a cleared cache is a cold memo, filled again
+    assert run() == (first, False)

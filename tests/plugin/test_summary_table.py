@@ -96,6 +96,6 @@ def test_test_data_from_a_trace() -> None:
     data = report_data(Trace.from_records(records))
     assert data["spans"] == len(records)
     assert (data["llm_calls"], data["tool_calls"], data["input_tokens"], data["output_tokens"]) == (1, 53, 5, 2)
-    assert data["models"] == ["m"]
-    assert data["tools"] == [f"t{i}" for i in range(MAX_TOOL_NAMES)]
+    assert data["models"] == ("m",)
+    assert data["tools"] == tuple(f"t{i}" for i in range(MAX_TOOL_NAMES))
     assert data["tools_omitted"] == 3
