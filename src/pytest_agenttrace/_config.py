@@ -6,7 +6,6 @@ own it (prices, scrub, pii_salt, budget defaults...). Problems raise `ConfigErro
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +48,8 @@ def load_config(rootpath: str | Path) -> AgentTraceConfig:
         return AgentTraceConfig()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the file ({exc.strerror or exc}); check its permissions") from None
+    import tomllib  # (only when there is a file to read)
+
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -38,7 +38,8 @@ OPTION_UPDATE = "--agenttrace-update"
 OPTION_MAX_RUN_COST = "--agenttrace-max-cost-usd"
 #: The marker carrying per-test checks (budgets).
 MARKER = "agenttrace"
-#: Attribute of a teardown report holding the test's JSON-safe trace data.
+#: Attribute of a teardown report: the `(node id, JSON-safe trace data)` pairs of the tests whose data was built
+#: then (several finished tests at once, `AgentTraceSession.flush`; often none). On an xdist worker: its own test.
 REPORT_ATTR = "agenttrace"
 #: Key of a worker's `config.workeroutput` entry (xdist).
 WORKEROUTPUT_KEY = "agenttrace"
@@ -264,13 +265,16 @@ class _CaptureHooks:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "teardown" and not self.session.is_worker:
-            self.session.add_result(report.nodeid, getattr(report, REPORT_ATTR, None))
+            self.session.add_results(getattr(report, REPORT_ATTR, None))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        waiting = self.session.flush()
         workeroutput = getattr(self.config, "workeroutput", None)
         if isinstance(workeroutput, dict):
-            workeroutput[WORKEROUTPUT_KEY] = self.session.worker_payload()
-        elif self.session.check_run_cost() and session.exitstatus == pytest.ExitCode.OK:
+            workeroutput[WORKEROUTPUT_KEY] = self.session.worker_payload(waiting)
+            return
+        self.session.add_results(waiting)
+        if self.session.check_run_cost() and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -6,7 +6,7 @@ import threading
 import time
 
 from pytest_agenttrace._records import SpanRecord
-from pytest_agenttrace._session import AgentTraceSession
+from pytest_agenttrace._session import BATCH_SPANS, BATCH_TESTS, AgentTraceSession
 
 
 def rec(name: str, *, trace: str = "t1", start: int) -> SpanRecord:
@@ -126,9 +126,10 @@ def test_records_are_dropped_after_the_report_unless_kept() -> None:
     s = AgentTraceSession()
     s.begin_test("a")
     s.add(rec("x", start=time.time_ns()))
-    data = s.finish_test("a")
-    assert data["spans"] == 1
+    assert s.finish_test("a") == []  # (one test: its data waits for a batch or the end of the run)
     assert s.records("a") == []
+    ((nodeid, data),) = s.flush()
+    assert (nodeid, data["spans"]) == ("a", 1)
 
 
 def test_worker_payloads_merge_and_tolerate_garbage() -> None:
@@ -162,7 +163,51 @@ def test_a_trace_that_cannot_be_built_is_reported_not_raised(monkeypatch) -> Non
     s = AgentTraceSession()
     s.begin_test("a")
     s.add(rec("x", start=time.time_ns()))
-    data = s.finish_test("a")
+    [(_, data)] = s.finish_test("a") + s.flush()
     assert data == {"spans": 1, "build_error": "ValueError: normalizer bug"}
     s.add_result("a", data)
     assert "warning: a: could not build the trace: ValueError: normalizer bug" in s.summary_lines()
+
+
+def test_report_data_is_built_in_batches_in_the_order_tests_finished() -> None:
+    s = AgentTraceSession()
+    batches = []
+    for i in range(BATCH_TESTS * 2 + 3):
+        s.begin_test(f"t{i}")
+        s.add(rec(f"x{i}", trace=f"t{i}", start=time.time_ns()))
+        batches.append(s.finish_test(f"t{i}"))
+    sizes = [len(b) for b in batches if b]
+    assert sizes == [BATCH_TESTS, BATCH_TESTS]
+    rest = s.flush()
+    done = [nodeid for batch in batches for nodeid, _ in batch] + [nodeid for nodeid, _ in rest]
+    assert done == [f"t{i}" for i in range(BATCH_TESTS * 2 + 3)]
+    assert all(data["spans"] == 1 for batch in [*batches, rest] for _, data in batch)
+    assert s.flush() == []
+
+
+def test_a_batch_is_built_early_once_its_tests_hold_many_spans() -> None:
+    s = AgentTraceSession()
+    s.begin_test("big")
+    for j in range(BATCH_SPANS):
+        s.add(rec(f"s{j}", start=time.time_ns()))
+    assert [(n, d["spans"]) for n, d in s.finish_test("big")] == [("big", BATCH_SPANS)]
+
+
+def test_an_xdist_worker_reports_each_test_with_its_own_report() -> None:
+    s = AgentTraceSession(is_worker=True)
+    s.begin_test("a")
+    s.add(rec("x", start=time.time_ns()))
+    assert [(n, d["spans"]) for n, d in s.finish_test("a")] == [("a", 1)]
+
+
+def test_an_abandoned_test_comes_with_the_next_flush_and_payloads_carry_waiting_tests() -> None:
+    s = AgentTraceSession()
+    s.begin_test("a")
+    s.add(rec("x", start=time.time_ns()))
+    s.abandon_test("a")
+    s.finish_test("unknown")  # a teardown report for a test that never began: no spans, kept in its place
+    payload = s.worker_payload(s.flush())
+    controller = AgentTraceSession()
+    controller.merge_worker_payload(payload)
+    controller.add_results([["b", {"spans": 2}], "garbage", ["c"], [3, {}]])
+    assert [(n, d["spans"]) for n, d in controller.results] == [("a", 1), ("unknown", 0), ("b", 2)]

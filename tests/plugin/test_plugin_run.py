@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pytest_agenttrace.plugin import INI_ENABLE, OPTION_ENABLE, OPTION_SUMMARY
@@ -547,20 +549,29 @@ def test_marker_is_registered_and_check_item_is_the_call_point(pt: pytest.Pytest
     markers.stdout.fnmatch_lines(["@pytest.mark.agenttrace(**checks): checks on this test's agent trace*"])
 
 
-def test_report_carries_json_safe_data(pt: pytest.Pytester) -> None:
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_report_carries_json_safe_data(pt: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
+    """Teardown reports carry `(node id, data)` pairs (every test's own on an xdist worker, batches otherwise; the
+    tests still waiting at the end come with the session's last flush): JSON-safe, one entry per test."""
     pt.makepyfile(agentlib=AGENTLIB)
     pt.makeconftest(
         """
-        import json
+        import json, os
 
         SEEN = {}
 
         def pytest_runtest_logreport(report):
             if report.when == "teardown":
-                SEEN[report.nodeid] = json.loads(json.dumps(report.agenttrace))
+                for nodeid, data in getattr(report, "agenttrace", None) or ():
+                    SEEN[nodeid] = json.loads(json.dumps(data))
 
-        def pytest_sessionfinish(session):
-            session.config.agenttrace_seen = SEEN
+        def pytest_unconfigure(config):
+            if not hasattr(config, "workerinput"):
+                from pytest_agenttrace.plugin import _SESSION
+                session = config.stash.get(_SESSION, None)
+                results = {n: json.loads(json.dumps(d)) for n, d in session.results} if session else {}
+                with open(os.environ["SEEN_FILE"], "w") as f:
+                    json.dump({"reports": SEEN, "results": results}, f)
         """
     )
     pt.makepyfile(
@@ -574,13 +585,25 @@ def test_report_carries_json_safe_data(pt: pytest.Pytester) -> None:
             pass
         """
     )
-    rec = pt.inline_run(OPTION_ENABLE)
-    rec.assertoutcome(passed=2)
-    seen = rec.getcalls("pytest_sessionfinish")[0].session.config.agenttrace_seen
-    agent = seen["test_report_carries_json_safe_data.py::test_agent"]
+    seen_file = pt.path / "seen.json"
+    monkeypatch.setenv("SEEN_FILE", str(seen_file))
+    result = pt.runpytest_subprocess(OPTION_ENABLE, "-p", "xdist", "-n", workers)
+    result.assert_outcomes(passed=2)
+    seen = json.loads(seen_file.read_text())
+    if workers == "1":  # each test's data came with its own report (the controller priced its usage rows since)
+        priced = {n: {k: v for k, v in d.items() if k != "cost_usd"} for n, d in seen["results"].items()}
+        assert {n: {k: v for k, v in d.items() if k != "llm_usage"} for n, d in seen["reports"].items()} == priced
+    else:
+        assert seen["reports"] == {}  # 2 tests < one batch: both come with the flush at the end
+    results = seen["results"]
+    assert list(results) == [
+        "test_report_carries_json_safe_data.py::test_agent",
+        "test_report_carries_json_safe_data.py::test_nothing",
+    ]
+    agent = results["test_report_carries_json_safe_data.py::test_agent"]
     assert agent["spans"] == 8
     assert agent["tools"] == ["a", "b", "a"]
     assert agent["models"] == ["gpt-4o-mini"]
     assert (agent["llm_calls"], agent["tool_calls"], agent["agents"]) == (4, 3, 1)
     assert (agent["input_tokens"], agent["output_tokens"]) == (40, 12)
-    assert seen["test_report_carries_json_safe_data.py::test_nothing"] == {"spans": 0}
+    assert results["test_report_carries_json_safe_data.py::test_nothing"] == {"spans": 0}

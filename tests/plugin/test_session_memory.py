@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -35,12 +36,15 @@ def agent_run(test: int) -> list[SpanRecord]:
     ]
 
 
-def run_test(session: AgentTraceSession, test: int) -> dict[str, object]:
+def run_test(session: AgentTraceSession, test: int) -> dict[str, Any]:
     nodeid = f"t.py::test_{test}"
     session.begin_test(nodeid)
     for record in agent_run(test):
         session.add(record)
-    return session.finish_test(nodeid)
+    session.finish_test(nodeid)
+    ((done, data),) = session.flush()
+    assert done == nodeid
+    return data
 
 
 @pytest.fixture
