@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AgentTraceCaptureWarning", "AgentTraceSession"]
 
+_UNSET_BUDGET: Any = object()
 #: Names of unattributed spans kept for the summary's warning line.
 _UNATTRIBUTED_NAMES = 3
 #: Finished tests whose report data is built in one go (as OTel's BatchSpanProcessor exports spans): building
@@ -120,6 +121,7 @@ class AgentTraceSession:
         self.prices = parse_prices(table.get("prices"), unknown_price=str(table.get("unknown_price", "error")))
         #: Budget defaults of `[tool.agenttrace]` (max_cost_usd = ..., max_llm_calls = ..., ...).
         self.budget_defaults = budget_defaults(table)
+        self._default_budget: Any = _UNSET_BUDGET  # (the budget of a test without markers, made on first use)
         from .baseline import BaselineStore
 
         #: Golden trajectories (`assert_matches_baseline`, marker `baseline=`); the plugin sets root and update.
@@ -289,14 +291,22 @@ class AgentTraceSession:
                 failures.append(problem)
         return failures
 
-    def budget_for(self, item: pytest.Item) -> Any:
+    def budget_for(self, item: pytest.Item, markers: Sequence[pytest.Mark] | None = None) -> Any:
         """The test's budget: `[tool.agenttrace]` defaults overridden by its merged `agenttrace(...)` markers
         (closest wins); None when neither sets anything. A bad argument raises ConfigError (checked at
-        collection by the plugin, so it surfaces as a usage error before any test runs)."""
+        collection by the plugin, so it surfaces as a usage error before any test runs). `markers`: the item's
+        `agenttrace` markers, closest first, when the caller has them already."""
         from ._budgets import Budget, parse_budget, split_marker_kwargs
 
+        if markers is None:
+            markers = list(item.iter_markers("agenttrace"))
+        if not markers:  # most tests: the defaults alone, the same budget for all of them
+            if self._default_budget is _UNSET_BUDGET:
+                budget = parse_budget({}, defaults=self.budget_defaults, where="[tool.agenttrace]")
+                self._default_budget = None if budget == Budget() else budget
+            return self._default_budget
         merged: dict[str, Any] = {}
-        for marker in reversed(list(item.iter_markers("agenttrace"))):
+        for marker in reversed(markers):
             if marker.args:
                 raise ConfigError(
                     f"@pytest.mark.agenttrace on {item.nodeid}: takes keyword arguments only, got {marker.args!r}"
@@ -308,12 +318,15 @@ class AgentTraceSession:
         )
         return None if budget == Budget() else budget
 
-    def baseline_for(self, item: pytest.Item) -> dict[str, Any] | None:
+    def baseline_for(self, item: pytest.Item, markers: Sequence[pytest.Mark] | None = None) -> dict[str, Any] | None:
         """The `baseline=` marker argument as keyword arguments of `check_baseline` (None: no baseline check).
 
         `baseline=True`, a list of volatile patterns, or `{"volatile": [...], "include_results": bool, "name": str}`.
+        `markers`: the item's `agenttrace` markers, closest first, when the caller has them already.
         """
-        marker = item.get_closest_marker("agenttrace")
+        if markers is None:
+            markers = list(item.iter_markers("agenttrace"))
+        marker = markers[0] if markers else None
         value = marker.kwargs.get("baseline") if marker is not None else None
         where = f"@pytest.mark.agenttrace(baseline=...) on {item.nodeid}"
         if value is None or value is False:

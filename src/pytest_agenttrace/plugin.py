@@ -155,28 +155,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     tests whose marker names a cassette (cassette=, record_mode=, tools={...}, tool_overrides=) get
     `agent_cassette` without asking for it."""
     session = config.stash.get(_SESSION, None)
-    if session is not None:
-        from ._errors import ConfigError
+    from ._errors import ConfigError
 
-        for item in items:
+    for item in items:
+        markers = list(item.iter_markers(MARKER))  # closest first
+        if session is not None:
             try:
-                checks = session.budget_for(item) is not None or session.baseline_for(item) is not None
+                checks = (
+                    session.budget_for(item, markers) is not None or session.baseline_for(item, markers) is not None
+                )
             except ConfigError as exc:
                 raise pytest.UsageError(str(exc)) from None
             item.stash[_CHECKS] = checks
-        if _whole_suite_selected(config):
-            session.baseline_dirs = sorted({str(item.path.parent) for item in items})
-    for item in items:
         names = getattr(item, "fixturenames", None)
-        if names is None or "agent_cassette" in names:
+        if not markers or names is None or "agent_cassette" in names:
             continue
-        marker = item.get_closest_marker(MARKER)
-        if marker is None or not marker.kwargs:
+        marker = markers[0]
+        if not marker.kwargs:
             continue
         from .cassettes._pytest import uses_cassette
 
         if uses_cassette(marker.kwargs):
             names.append("agent_cassette")
+    if session is not None and _whole_suite_selected(config):
+        session.baseline_dirs = sorted({str(item.path.parent) for item in items})
 
 
 @pytest.hookimpl(wrapper=True)
