@@ -11,8 +11,8 @@ Attribution rule (one process runs one test at a time):
 
 Threads, asyncio tasks and sub-agents whose context travelled via `opentelemetry.propagate` inject/extract are
 covered: they end during the test or share its trace id. Limit: a thread that outlives its test and starts a NEW
-trace is attributed to whichever test runs when its span ends. Spans that arrive after their test's report was
-built ("late") are counted in a note of the summary; they cannot change that report.
+trace is attributed to whichever test runs when its span ends. Spans that arrive after their test ended (its
+teardown report) are "late": counted in a note of the summary, they cannot change that test's data.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ _UNSET_BUDGET: Any = object()
 _UNATTRIBUTED_NAMES = 3
 #: Finished tests whose report data is built in one go (as OTel's BatchSpanProcessor exports spans): building
 #: traces back to back keeps the builder's code and data hot in the CPU caches, where one build between two tests'
-#: worth of pytest machinery runs cold (measured in a 1,000-test run: ~0.04-0.05x of the suite's time).
+#: worth of pytest machinery runs cold (a 1,000-test run vs plugin off: 1.165x batched, 1.193x one at a time).
 BATCH_TESTS = 16
 #: ... or sooner, once the waiting tests hold this many spans (their records are kept until then).
 BATCH_SPANS = 2000
