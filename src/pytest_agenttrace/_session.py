@@ -527,6 +527,11 @@ class AgentTraceSession:
             unattributed_names=self.unattributed_names,
             late=self.late,
         )
+        memo = self.price_cache
+        if memo is not None:
+            memo.save()  # (here, not only at unconfigure: a problem with the file can still be shown)
+            if memo.problem:
+                lines.append(f"note: genai-prices answers are not kept between runs: {memo.problem}")
         return lines + self.baselines.summary_lines(self.baseline_dirs)
 
 

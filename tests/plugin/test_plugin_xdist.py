@@ -177,3 +177,26 @@ def test_a_second_run_prices_from_the_memo_without_genai_prices(
     assert run("-p", "no:cacheprovider") == (first, True)
     assert run("--cache-clear") == (first, True)  # a cleared cache is a cold memo, filled again
     assert run() == (first, False)
+
+
+def test_a_damaged_or_unwritable_memo_is_named_in_the_summary(pt: pytest.Pytester) -> None:
+    """A damaged memo file is a cold memo, rewritten, and the summary says which file and why; a memo that cannot
+    be written says so too. Costs are shown either way."""
+    pt.makepyfile(test_priced=PRICED)
+    memo = pt.path / ".pytest_cache" / "d" / "agenttrace" / "prices.json"
+    memo.parent.mkdir(parents=True)
+    memo.write_text("{not json")
+    result = pt.runpytest_subprocess(OPTION_ENABLE)
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        ["totals: 4 tests with traces, 10 LLM calls, *, cost $*", f"note: genai-prices answers are not kept*{memo}*"]
+    )
+    assert memo.read_text().startswith('{"format":')  # rewritten with this run's answers
+    again = pt.runpytest_subprocess(OPTION_ENABLE)
+    assert "genai-prices answers are not kept" not in again.stdout.str()
+
+    memo.unlink()
+    memo.mkdir()  # a folder where the file belongs: it can be neither read nor written
+    blocked = pt.runpytest_subprocess(OPTION_ENABLE)
+    blocked.assert_outcomes(passed=4)
+    blocked.stdout.fnmatch_lines([f"note: genai-prices answers are not kept*{memo}*"])
