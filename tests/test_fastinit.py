@@ -1,4 +1,5 @@
-"""`_fastinit.fast_constructor(cls)` builds the same objects as `cls(...)`, or is `cls` itself when it could not.
+"""`_fastinit.fast_constructor(cls)` builds the same objects as `cls(...)`, or is `cls` itself when it could not;
+`fast_positional(cls)` builds them from every field in field order.
 
 For every class the package builds through it: equal objects (==, repr, hash where hashable, each field the very
 same value), still frozen and `dataclasses.replace`-able, the same signature, defaults and fresh default factories,
@@ -18,20 +19,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_agenttrace import _build, _capture, _model
-from pytest_agenttrace._fastinit import fast_constructor
+from pytest_agenttrace._fastinit import fast_constructor, fast_positional
 from pytest_agenttrace._model import AgentRun, LLMCall, Retrieval, ToolCall, Totals
 from pytest_agenttrace._records import SpanEvent, SpanRecord
 
 #: Every class the package builds through `fast_constructor`, with the constructor it uses.
 SERVED: list[tuple[type, Any]] = [
-    (AgentRun, _build._new_agent_run),
-    (LLMCall, _build._new_llm_call),
-    (ToolCall, _build._new_tool_call),
     (Retrieval, _build._new_retrieval),
     (Totals, _model._new_totals),
     (SpanRecord, _capture._make_record),
 ]
 IDS = [cls.__name__ for cls, _ in SERVED]
+#: Every class the package builds through `fast_positional` (every field passed in field order).
+POSITIONAL: list[tuple[type, Any]] = [
+    (AgentRun, _build._new_agent_run),
+    (LLMCall, _build._new_llm_call),
+    (ToolCall, _build._new_tool_call),
+]
+POSITIONAL_IDS = [cls.__name__ for cls, _ in POSITIONAL]
 
 VALUES = st.one_of(
     st.none(),
@@ -207,3 +212,58 @@ def test_keyword_only_fields_and_factories_of_a_new_class() -> None:
     with pytest.raises(TypeError):
         make(1, [2], "x", 5)  # `d` is keyword-only, as in the class
     assert make(1).b is not make(1).b
+
+
+# ------------------------------------------------------------------------------------------- fast_positional
+
+
+@pytest.mark.parametrize(("cls", "make"), POSITIONAL, ids=POSITIONAL_IDS)
+def test_positional_constructor_takes_every_field_in_order(cls: type, make: Any) -> None:
+    assert make is not cls
+    params = list(inspect.signature(make).parameters.values())
+    assert [p.name for p in params] == [f.name for f in dataclasses.fields(cls)]
+    assert all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in params)
+
+
+@pytest.mark.parametrize(("cls", "make"), POSITIONAL, ids=POSITIONAL_IDS)
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_positional_objects_equal_the_class_constructor(cls: type, make: Any, data: st.DataObject) -> None:
+    names = [f.name for f in dataclasses.fields(cls)]
+    values = [data.draw(VALUES) for _ in names]
+    kwargs = dict(zip(names, values, strict=True))
+    fast, by_name, plain = make(*values), make(**kwargs), cls(**kwargs)
+    for obj in (fast, by_name):
+        assert type(obj) is cls
+        assert obj == plain and plain == obj
+        assert repr(obj) == repr(plain)
+        for name, value in kwargs.items():
+            assert getattr(obj, name) is value, name
+    try:
+        expected_hash = hash(plain)
+    except TypeError:
+        pass
+    else:
+        assert hash(fast) == expected_hash
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.__setattr__(names[0], 1)
+    assert dataclasses.replace(fast) == plain
+
+
+@pytest.mark.parametrize(("cls", "make"), POSITIONAL, ids=POSITIONAL_IDS)
+def test_positional_constructor_refuses_a_missing_or_extra_field(cls: type, make: Any) -> None:
+    n = len(dataclasses.fields(cls))
+    with pytest.raises(TypeError):
+        make(*range(n - 1))
+    with pytest.raises(TypeError):
+        make(*range(n + 1))
+
+
+def test_positional_falls_back_to_the_class_constructor() -> None:
+    make = fast_positional(_PostInit)
+    assert make(1) == _PostInit(1)
+    with pytest.raises(ValueError):
+        make(-1)  # `__post_init__` still runs
+    assert fast_positional(_Derived)(1, 2) == _Derived(1, 2)
+    with pytest.raises(TypeError, match="needs a dataclass"):
+        fast_positional(_NotADataclass)

@@ -23,7 +23,7 @@ from operator import attrgetter
 from typing import Any
 
 from ._errors import TraceStructureWarning
-from ._fastinit import fast_constructor
+from ._fastinit import fast_constructor, fast_positional
 from ._model import (
     AgentRun,
     LLMCall,
@@ -59,9 +59,11 @@ FINISH_REASONS = {
 }
 
 # `AgentRun(...)`, `LLMCall(...)`, `ToolCall(...)`, `Retrieval(...)`: the same objects, built faster (`_fastinit`).
-_new_agent_run = fast_constructor(AgentRun)
-_new_llm_call = fast_constructor(LLMCall)
-_new_tool_call = fast_constructor(ToolCall)
+# The three built for every step take every field positionally, in the dataclass's field order (each argument
+# below names its field); `Retrieval` keeps keywords.
+_new_agent_run = fast_positional(AgentRun)
+_new_llm_call = fast_positional(LLMCall)
+_new_tool_call = fast_positional(ToolCall)
 _new_retrieval = fast_constructor(Retrieval)
 
 _PROVIDER_PREFIXES = ("openai", "anthropic", "mistral", "cohere", "groq", "deepseek", "gemini", "google")
@@ -360,17 +362,18 @@ def _agents(agent_spans: list[_Span]) -> list[AgentRun]:
         rec = sp.node.record
         out.append(
             _new_agent_run(
-                name=str(sp.label),
-                span_id=rec.span_id,
-                agent_id=f.get("agent_id"),
-                parent_agent=parent.label if parent is not None else None,
-                parent_span_id=parent.node.record.span_id if parent is not None else None,
-                depth=sp.agent_depth,
-                start_ns=rec.start_ns,
-                end_ns=rec.end_ns,
-                input=parse_json_maybe(f.get("input")),
-                output=parse_json_maybe(f.get("output")),
-                error=_error_of(rec),
+                str(sp.label),  # name
+                rec.span_id,  # span_id
+                f.get("agent_id"),  # agent_id
+                parent.label if parent is not None else None,  # parent_agent
+                parent.node.record.span_id if parent is not None else None,  # parent_span_id
+                sp.agent_depth,  # depth
+                rec.start_ns,  # start_ns
+                rec.end_ns,  # end_ns
+                parse_json_maybe(f.get("input")),  # input
+                parse_json_maybe(f.get("output")),  # output
+                _error_of(rec),  # error
+                "agent",  # kind
             )
         )
     return out
@@ -450,30 +453,31 @@ def _make_llm_call(sp: _Span, f: dict[str, Any], error: str | None) -> LLMCall:
         finish = tuple(canonical_finish_reason(m.finish_reason) for m in out_msgs if m.finish_reason)
     agent = sp.agent
     return _new_llm_call(
-        span_id=rec.span_id,
-        span_name=rec.name,
-        provider=canonical_provider(get("provider")),
-        operation=get("operation"),
-        request_model=get("request_model"),
-        response_model=get("response_model"),
-        response_id=get("response_id"),
-        input_tokens=get("input_tokens"),
-        output_tokens=get("output_tokens"),
-        cache_read_tokens=get("cache_read_tokens"),
-        cache_write_tokens=get("cache_write_tokens"),
-        reasoning_tokens=get("reasoning_tokens"),
-        finish_reasons=finish,
-        temperature=get("temperature"),
-        input_messages=in_msgs,
-        output_messages=out_msgs,
-        error=error,
-        agent=_agent_name(sp),
-        agent_span_id=agent.node.record.span_id if agent is not None else None,
-        depth=sp.agent_depth,
-        start_ns=rec.start_ns,
-        end_ns=rec.end_ns,
-        recorded_cost_usd=get("recorded_cost_usd"),
-        streaming=get("streaming"),
+        rec.span_id,  # span_id
+        rec.name,  # span_name
+        canonical_provider(get("provider")),  # provider
+        get("operation"),  # operation
+        get("request_model"),  # request_model
+        get("response_model"),  # response_model
+        get("response_id"),  # response_id
+        get("input_tokens"),  # input_tokens
+        get("output_tokens"),  # output_tokens
+        get("cache_read_tokens"),  # cache_read_tokens
+        get("cache_write_tokens"),  # cache_write_tokens
+        get("reasoning_tokens"),  # reasoning_tokens
+        finish,  # finish_reasons
+        get("temperature"),  # temperature
+        in_msgs,  # input_messages
+        out_msgs,  # output_messages
+        error,  # error
+        _agent_name(sp),  # agent
+        agent.node.record.span_id if agent is not None else None,  # agent_span_id
+        sp.agent_depth,  # depth
+        rec.start_ns,  # start_ns
+        rec.end_ns,  # end_ns
+        get("recorded_cost_usd"),  # recorded_cost_usd
+        get("streaming"),  # streaming
+        "llm",  # kind
     )
 
 
@@ -652,20 +656,21 @@ def _tool_calls(tool_spans: list[_Span], llm_calls: list[LLMCall], output_tools:
         error = f.get("_error")
         out.append(
             _new_tool_call(
-                name=f["name"],
-                call_id=call_id,
-                arguments=args,
-                result=result,
-                error=error,
-                status="error" if error else "ok",
-                agent=_agent_name(sp),
-                agent_span_id=sp.agent.node.record.span_id if sp.agent else None,
-                span_id=rec.span_id,
-                llm_span_id=cand.llm_span_id if cand else None,
-                source="span+messages" if cand else "span",
-                depth=sp.agent_depth,
-                start_ns=rec.start_ns,
-                end_ns=rec.end_ns,
+                f["name"],  # name
+                call_id,  # call_id
+                args,  # arguments
+                result,  # result
+                error,  # error
+                "error" if error else "ok",  # status
+                _agent_name(sp),  # agent
+                sp.agent.node.record.span_id if sp.agent else None,  # agent_span_id
+                rec.span_id,  # span_id
+                cand.llm_span_id if cand else None,  # llm_span_id
+                "span+messages" if cand else "span",  # source
+                sp.agent_depth,  # depth
+                rec.start_ns,  # start_ns
+                rec.end_ns,  # end_ns
+                "tool",  # kind
             )
         )
     for c in candidates:
@@ -674,19 +679,21 @@ def _tool_calls(tool_spans: list[_Span], llm_calls: list[LLMCall], output_tools:
         has_result, result = c.result_in(results)
         out.append(
             _new_tool_call(
-                name=c.name,
-                call_id=c.id,
-                arguments=_norm_args(c.arguments),
-                result=_norm_result(result),
-                status="ok" if has_result else "unknown",
-                agent=c.agent,
-                agent_span_id=c.agent_span_id,
-                span_id=None,
-                llm_span_id=c.llm_span_id,
-                source="messages",
-                depth=c.depth,
-                start_ns=c.time,
-                end_ns=c.time,
+                c.name,  # name
+                c.id,  # call_id
+                _norm_args(c.arguments),  # arguments
+                _norm_result(result),  # result
+                None,  # error
+                "ok" if has_result else "unknown",  # status
+                c.agent,  # agent
+                c.agent_span_id,  # agent_span_id
+                None,  # span_id
+                c.llm_span_id,  # llm_span_id
+                "messages",  # source
+                c.depth,  # depth
+                c.time,  # start_ns
+                c.time,  # end_ns
+                "tool",  # kind
             )
         )
     out.sort(key=_start)

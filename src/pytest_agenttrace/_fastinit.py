@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["fast_constructor"]
+__all__ = ["fast_constructor", "fast_positional"]
 
 
 class _Factory:
@@ -63,6 +63,33 @@ def fast_constructor(cls: type[T]) -> Callable[..., T]:
     make.__doc__ = f"`{cls.__name__}(...)`, its slots set directly (`_fastinit.fast_constructor`)."
     if _signature(make) != _signature(cls):  # a hand-written __init__ (which @dataclass keeps) takes other parameters
         return cls
+    return make
+
+
+def fast_positional(cls: type[T]) -> Callable[..., T]:
+    """A function taking every field of `cls`, in field order, with no defaults, that builds `cls` objects by setting
+    the slots directly: for call sites that pass every field positionally (a keyword-only dataclass's 25 keyword
+    arguments cost as much again as setting the slots; measured `LLMCall`: 2.4 -> 1.2 us).
+
+    Its parameters are ordinary ones, so `make(**kwargs)` with every field also works. When `cls` does not qualify
+    (`_plain_reason`), the function calls `cls(**...)` instead: the same objects, without the speed-up."""
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"fast_positional() needs a dataclass, not {cls!r}")
+    names = [f.name for f in dataclasses.fields(cls)]
+    ns: dict[str, Any] = {"__new": object.__new__, "__cls": cls}
+    if _plain_reason(cls) is not None:
+        body = [f"    return __cls({', '.join(f'{n}={n}' for n in names)})"]
+    else:
+        body = ["    __obj = __new(__cls)"]
+        for n in names:
+            ns[f"__set_{n}"] = cls.__dict__[n].__set__  # the slot's member descriptor
+            body.append(f"    __set_{n}(__obj, {n})")
+        body.append("    return __obj")
+    source = f"def __positional_{cls.__name__}({', '.join(names)}):\n" + "\n".join(body) + "\n"
+    exec(source, ns)
+    make: Callable[..., T] = ns[f"__positional_{cls.__name__}"]
+    make.__qualname__ = make.__name__ = f"new_{cls.__name__}"
+    make.__doc__ = f"`{cls.__name__}(...)` from every field in order, its slots set directly (`_fastinit`)."
     return make
 
 

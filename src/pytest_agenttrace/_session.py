@@ -24,6 +24,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +32,12 @@ import pytest
 
 from ._config import AgentTraceConfig
 from ._errors import AgentTraceError, ConfigError
+from ._model import Trace, unlink_tree
 from ._summary import DEFAULT_SUMMARY, format_summary, report_data
+from .cost import _DAY_NS, USAGE_KEY_FIELDS, usage_of
 
 if TYPE_CHECKING:
     from ._live import LiveTrace
-    from ._model import Trace
     from ._price_cache import PriceCache
     from ._records import SpanRecord
 
@@ -414,8 +416,6 @@ class AgentTraceSession:
                 data = report_data(trace)
                 data["llm_usage"] = _usage_rows(trace)
                 return data
-            from ._model import Trace, unlink_tree
-
             trace = Trace.from_records(tuple(bucket.records), source=f"pytest:{bucket.nodeid}")
             data = report_data(trace)
             data["llm_usage"] = _usage_rows(trace)
@@ -538,17 +538,18 @@ class AgentTraceSession:
 def _usage_rows(trace: Trace) -> tuple[tuple[int, tuple[Any, ...]], ...]:
     """`(count, usage row)` per distinct usage of the trace's LLM calls (`cost.usage_of`): what its cost depends on,
     priced at the end of the run (`AgentTraceSession._price_results`). Tuples of plain values, which the cyclic GC
-    stops tracking: a run keeps one per test until the end."""
-    from .cost import usage_of
-
-    first: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    counts: dict[tuple[Any, ...], int] = {}
+    stops tracking: a run keeps one per test until the end. Calls are told apart by `USAGE_KEY_FIELDS` and the day
+    (the span id and name only name the call in an error); a row is made for the first call of each usage only."""
+    rows: dict[tuple[Any, ...], list[Any]] = {}
     for call in trace.llm_calls:
-        row = usage_of(call)
-        key = row[2:]  # the span id and name only name the call in an error message
-        if key in counts:
-            counts[key] += 1
+        start = call.start_ns
+        key = (_usage_key(call), start - start % _DAY_NS if start > 0 else 0)
+        seen = rows.get(key)
+        if seen is None:
+            rows[key] = [1, call]
         else:
-            counts[key] = 1
-            first[key] = row
-    return tuple((n, first[key]) for key, n in counts.items())
+            seen[0] += 1
+    return tuple((n, usage_of(call)) for n, call in rows.values())
+
+
+_usage_key = attrgetter(*USAGE_KEY_FIELDS)

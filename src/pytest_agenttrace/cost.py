@@ -230,6 +230,10 @@ USAGE_FIELDS: tuple[str, ...] = (
 )
 
 
+#: The fields of a usage row that tell two usages apart (all but the span id and name, and the start time, whose
+#: day is what counts).
+USAGE_KEY_FIELDS: tuple[str, ...] = USAGE_FIELDS[2:-1]
+
 _usage_fields = operator.attrgetter(*USAGE_FIELDS)
 
 
