@@ -4,8 +4,9 @@ Sizes 1k, 10k and 100k spans (quick: 1k and 10k). Each round builds a fresh trac
 times each query once on it, so cached results (`totals`) are measured on their first access, as a test sees them.
 Rounds are interleaved across sizes; best of N per (size, query); GC on, `gc.collect()` before every timing.
 Targets: per-span time grows at most 1.5x from a smaller size to a larger one (linear; an O(1) query's per-span
-time falls, which passes), and build + tool-sequence query under 50 ms at 10k. A query faster than 2 ms is timed
-as the mean of a loop of calls (except cached ones).
+time falls, which passes), and the six queries under 50 ms at 10k (the issue's target); build + tool-sequence
+query under 50 ms at 10k is the project's aim (PERF.md). A query faster than 2 ms is timed as the mean of a loop of
+calls (except cached ones).
 Imports and genai-prices' table load are warmed up before timing (a test session pays them once, not per trace).
 """
 
@@ -135,7 +136,7 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
             f"{fmt_time(b10 + q10)} = build {fmt_time(b10)} + query {fmt_time(q10)}",
             "",
             "",
-            f"< {LIMIT_10K_S * 1e3:.0f} ms",
+            f"< {LIMIT_10K_S * 1e3:.0f} ms (aim)",  # PERF.md's aim; the issue's 50 ms is for the queries (next row)
             "PASS" if b10 + q10 < LIMIT_10K_S else "MISS",
             {"build_s": b10, "query_s": q10},
         )
