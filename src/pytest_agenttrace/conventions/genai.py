@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._records import SpanRecord
-from ._facts import Facts, FieldRule, as_float, as_int, as_str_tuple, first, suffix_after
+from ._facts import Facts, FieldRule, as_float, as_int, as_str_tuple, compile_rules, first, suffix_after
 from ._messages import indexed_genai_messages, parse_messages
 
 LLM_OPERATIONS = frozenset(
@@ -70,15 +70,15 @@ def extract(rec: SpanRecord) -> Facts | None:
             or suffix_after(name, "anthropic.custom_tool_use ")
             or name,
         )
-        f.set_first(a, _TOOL_FIELDS)
+        _SET_TOOL_FIELDS(a, f.fields)
     elif role == "agent":
         f.set("name", a.get("gen_ai.agent.name") or suffix_after(name, "invoke_agent ") or name)
-        f.set_first(a, _AGENT_FIELDS)
+        _SET_AGENT_FIELDS(a, f.fields)
     elif role == "retrieval":
         f.set("name", a.get("gen_ai.data_source.id") or name)
-        f.set_first(a, _RETRIEVAL_FIELDS)
+        _SET_RETRIEVAL_FIELDS(a, f.fields)
     else:  # llm, or no role: fields only
-        f.set_first(a, _LLM_FIELDS)
+        _SET_LLM_FIELDS(a, f.fields)
         if rec.events or not _EXTRA_KEYS.isdisjoint(a):  # (most model-call spans record none of them)
             _llm_extras(rec, f)
     return f
@@ -154,12 +154,20 @@ _COST_PARTS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 _USAGE_DETAIL_KEYS = frozenset({*(k for _, keys, _ in _USAGE_DETAIL_FIELDS for k in keys), *_COST_PARTS})
 
 
+# Each rule set compiled once (`compile_rules`: `Facts.set_first` unrolled).
+_SET_TOOL_FIELDS = compile_rules(_TOOL_FIELDS)
+_SET_AGENT_FIELDS = compile_rules(_AGENT_FIELDS)
+_SET_RETRIEVAL_FIELDS = compile_rules(_RETRIEVAL_FIELDS)
+_SET_LLM_FIELDS = compile_rules(_LLM_FIELDS)
+_SET_USAGE_DETAIL_FIELDS = compile_rules(_USAGE_DETAIL_FIELDS)
+
+
 def _llm_extras(rec: SpanRecord, f: Facts) -> None:
     """The model-call fields besides `_LLM_FIELDS`: usage details, streaming, a cost recorded in parts, messages (each
     read only when one of its keys is on the span: `_EXTRA_KEYS`, or from message events)."""
     a = rec.attributes
     if not _USAGE_DETAIL_KEYS.isdisjoint(a):
-        f.set_first(a, _USAGE_DETAIL_FIELDS)
+        _SET_USAGE_DETAIL_FIELDS(a, f.fields)
         if "recorded_cost_usd" not in f.fields:  # no total cost recorded: the sum of its parts
             ic, oc = as_float(a.get(_COST_PARTS[0])), as_float(a.get(_COST_PARTS[1]))
             if ic is not None or oc is not None:
