@@ -1,5 +1,6 @@
 """Suite overhead: a generated project of 1,000 trivial agent tests, `pytest -q` with and without `--agenttrace`, wall
-time of the whole subprocess (what users feel), best of N, the two sides interleaved.
+time of the whole subprocess (what users feel), best of N. The two sides of each ratio run back to back, the first
+one alternating between rounds (`harness.paired`); a row also shows each round's pair ratio (min / median / max).
 
 Each test runs one agent run of the workload (10 spans) through the global OTel API (`trace.get_tracer(...)`), as
 instrumented agent code does: with the plugin off nothing sets an SDK, so spans are no-ops; with `--agenttrace` the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import Config, Row, interleaved, ratio_row, skip_row
+from harness import Config, Row, paired, ratio_row, skip_row
 
 NAME = "suite"
 FLAG = "--agenttrace"
@@ -156,16 +158,31 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
             "agenttrace, cold cache": _side(cold, tests, [FLAG, "--cache-clear"]),
             "off, cold cache": _side(cold, tests, ["--cache-clear"]),
         }
+        # each compared pair runs back to back (`paired`): the VM's speed drifts by 10-25% over seconds, and a
+        # ratio of two sides run a round of other sides apart measured the drift as much as the plugin
+        groups = [
+            ("agenttrace", "off"),
+            ("sdk+agenttrace", "sdk off"),
+            ("agenttrace, cold cache", "off, cold cache"),
+            ("agenttrace, no trace data",),
+        ]
         for go in sides.values():  # untimed warm-up: bytecode and assertion-rewrite caches, page cache
             go()
-        log(f"suite: {tests} tests x 10 spans, whole-process wall time, best of {n}, interleaved")
-        best = interleaved(sides, n, log=log)
-    data = {"tests": tests, "repeat": n}
+        log(f"suite: {tests} tests x 10 spans, whole-process wall time, best of {n}, compared sides back to back")
+        best, times = paired(groups, sides, n, log=log)
+    pair_ratios = sorted(a / b for a, b in zip(times["agenttrace"], times["off"], strict=True))
+    data = {"tests": tests, "repeat": n, "pair_ratios": pair_ratios}
     label = f"{tests} tests: pytest {FLAG} vs pytest (plugin off)"
     return [
         ratio_row(NAME, label, best["agenttrace"], best["off"], per=tests, unit="test", target=1.15, data=data),
         ratio_row(
             NAME, label, best["agenttrace"], best["off"], per=tests, unit="test", target=1.10, aim=True, data=data
+        ),
+        Row(
+            NAME,
+            f"{tests} tests: {FLAG} vs off, each round's back-to-back pair (min / median / max of {n} ratios)",
+            ratio=" / ".join(f"{r:.3f}x" for r in (pair_ratios[0], statistics.median(pair_ratios), pair_ratios[-1])),
+            data={"pair_ratios": pair_ratios},
         ),
         ratio_row(
             NAME,

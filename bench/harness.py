@@ -120,6 +120,30 @@ def interleaved(sides: dict[str, Callable[[], float]], repeat: int, *, log: Call
     return best
 
 
+def paired(
+    groups: list[tuple[str, ...]], sides: dict[str, Callable[[], float]], repeat: int, *, log: Callable[[str], None]
+) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Best of `repeat` for each side, the sides of a group run back to back (the first one alternating between
+    rounds) and the groups rotating between rounds. For whole-process timings on a shared machine, whose speed
+    drifts over seconds: the two sides of a ratio then run seconds apart, not a round of other sides apart.
+
+    Returns the best time of each side and every time of each side, in round order (for per-round ratios).
+    """
+    best: dict[str, float] = {}
+    times: dict[str, list[float]] = {name: [] for group in groups for name in group}
+    for rnd in range(repeat):
+        for group in groups[rnd % len(groups) :] + groups[: rnd % len(groups)]:
+            shift = rnd % len(group)
+            for name in group[shift:] + group[:shift]:
+                gc.collect()
+                t = sides[name]()
+                best[name] = min(best.get(name, t), t)
+                times[name].append(t)
+                log(f"  round {rnd + 1}/{repeat} {name}: {fmt_time(t)}")
+    gc.collect()
+    return best, times
+
+
 def optional_module(name: str) -> Any | None:
     """The module, or None when it does not exist yet (another part of the project still being written)."""
     try:
