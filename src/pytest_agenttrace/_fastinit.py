@@ -56,11 +56,7 @@ def fast_constructor(cls: type[T]) -> Callable[..., T]:
         ns[f"__set_{f.name}"] = cls.__dict__[f.name].__set__  # the slot's member descriptor
         body.append(f"    __set_{f.name}(__obj, {f.name})")
     body.append("    return __obj")
-    source = f"def __init_{cls.__name__}({', '.join(params)}):\n" + "\n".join(body) + "\n"
-    exec(source, ns)
-    make: Callable[..., T] = ns[f"__init_{cls.__name__}"]
-    make.__qualname__ = make.__name__ = f"new_{cls.__name__}"
-    make.__doc__ = f"`{cls.__name__}(...)`, its slots set directly (`_fastinit.fast_constructor`)."
+    make: Callable[..., T] = _define(cls, params, body, ns, "its slots set directly (`_fastinit.fast_constructor`)")
     if _signature(make) != _signature(cls):  # a hand-written __init__ (which @dataclass keeps) takes other parameters
         return cls
     return make
@@ -85,11 +81,15 @@ def fast_positional(cls: type[T]) -> Callable[..., T]:
             ns[f"__set_{n}"] = cls.__dict__[n].__set__  # the slot's member descriptor
             body.append(f"    __set_{n}(__obj, {n})")
         body.append("    return __obj")
-    source = f"def __positional_{cls.__name__}({', '.join(names)}):\n" + "\n".join(body) + "\n"
-    exec(source, ns)
-    make: Callable[..., T] = ns[f"__positional_{cls.__name__}"]
-    make.__qualname__ = make.__name__ = f"new_{cls.__name__}"
-    make.__doc__ = f"`{cls.__name__}(...)` from every field in order, its slots set directly (`_fastinit`)."
+    return _define(cls, names, body, ns, "from every field in order, its slots set directly (`_fastinit`)")
+
+
+def _define(cls: type, params: list[str], body: list[str], ns: dict[str, Any], doc: str) -> Callable[..., Any]:
+    """Compile `def new_<cls>(params): body` in `ns` and name and document it after `cls`."""
+    name = f"new_{cls.__name__}"
+    exec(f"def {name}({', '.join(params)}):\n" + "\n".join(body) + "\n", ns)
+    make: Callable[..., Any] = ns[name]
+    make.__doc__ = f"`{cls.__name__}(...)`, {doc}."
     return make
 
 
