@@ -154,7 +154,7 @@ _COST_PARTS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 _USAGE_DETAIL_KEYS = frozenset({*(k for _, keys, _ in _USAGE_DETAIL_FIELDS for k in keys), *_COST_PARTS})
 
 
-# Each rule set compiled once (`compile_rules`: `Facts.set_first` unrolled).
+# Each rule set compiled once (`compile_rules`).
 _SET_TOOL_FIELDS = compile_rules(_TOOL_FIELDS)
 _SET_AGENT_FIELDS = compile_rules(_AGENT_FIELDS)
 _SET_RETRIEVAL_FIELDS = compile_rules(_RETRIEVAL_FIELDS)
