@@ -386,21 +386,23 @@ class AgentTraceSession:
 
     def flush(self) -> list[tuple[str, dict[str, Any]]]:
         """The report data of every finished test still waiting, in the order they finished; their records are
-        dropped. The cyclic GC is paused while the batch is built: each trace allocates a few hundred objects that
-        all die with it, and a collection while they are alive would re-scan and promote every one of them."""
+        dropped, each test's right after its data is built (while the build has them in the CPU caches). The cyclic
+        GC is paused while the batch is built: each trace allocates a few hundred objects that all die with it, and a
+        collection while they are alive would re-scan and promote every one of them."""
         waiting, self._waiting, self._waiting_spans = self._waiting, [], 0
         if not waiting:
             return []
+        done: list[tuple[str, dict[str, Any]]] = []
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            done = [(bucket.nodeid, self._test_data(bucket)) for bucket in waiting]
+            for bucket in waiting:
+                done.append((bucket.nodeid, self._test_data(bucket)))
+                bucket.records = []
+                bucket.live = None
         finally:
             if was_enabled:
                 gc.enable()
-        for bucket in waiting:
-            bucket.records = []
-            bucket.live = None
         return done
 
     def _test_data(self, bucket: _TestBucket) -> dict[str, Any]:
