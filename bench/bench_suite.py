@@ -184,40 +184,25 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
             ratio=" / ".join(f"{r:.3f}x" for r in (pair_ratios[0], statistics.median(pair_ratios), pair_ratios[-1])),
             data={"pair_ratios": pair_ratios},
         ),
-        ratio_row(
-            NAME,
-            f"{tests} tests, conftest sets an SDK TracerProvider: {FLAG} vs off",
-            best["sdk+agenttrace"],
-            best["sdk off"],
-            per=tests,
-            unit="test",
-            data=data,
-        ),
-        ratio_row(
-            NAME,
-            f"{tests} tests, --cache-clear on both sides (no memo of genai-prices answers yet): {FLAG} vs off",
-            best["agenttrace, cold cache"],
-            best["off, cold cache"],
-            per=tests,
-            unit="test",
-            data=data,
-        ),
-        ratio_row(
-            NAME,
-            f"{tests} tests: (diagnostic) {FLAG} without building each test's trace vs plugin off",
-            best["agenttrace, no trace data"],
-            best["off"],
-            per=tests,
-            unit="test",
-            data=data,
-        ),
-        ratio_row(
-            NAME,
-            f"{tests} tests: (context) SDK TracerProvider in conftest vs no SDK, both plugin off",
-            best["sdk off"],
-            best["off"],
-            per=tests,
-            unit="test",
-            data=data,
+        *(
+            ratio_row(NAME, what, best[ours], best[base], per=tests, unit="test", data=data)
+            for what, ours, base in (
+                (f"{tests} tests, conftest sets an SDK TracerProvider: {FLAG} vs off", "sdk+agenttrace", "sdk off"),
+                (
+                    f"{tests} tests, --cache-clear on both sides (no memo of genai-prices answers yet): {FLAG} vs off",
+                    "agenttrace, cold cache",
+                    "off, cold cache",
+                ),
+                (
+                    f"{tests} tests: (diagnostic) {FLAG} without building each test's trace vs plugin off",
+                    "agenttrace, no trace data",
+                    "off",
+                ),
+                (
+                    f"{tests} tests: (context) SDK TracerProvider in conftest vs no SDK, both plugin off",
+                    "sdk off",
+                    "off",
+                ),
+            )
         ),
     ]
