@@ -5,7 +5,13 @@ one alternating between rounds (`harness.paired`); a row also shows each round's
 Each test runs one agent run of the workload (10 spans) through the global OTel API (`trace.get_tracer(...)`), as
 instrumented agent code does: with the plugin off nothing sets an SDK, so spans are no-ops; with `--agenttrace` the
 plugin provides the SDK provider and captures. The project has its own `pytest.ini` (so the repository's config is
-not picked up); every installed plugin (xdist, asyncio, agenttrace...) loads on both sides, as it would for a user.
+not picked up).
+
+The compared sides load pytest and this plugin only (`PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 -p pytest_agenttrace.plugin`;
+the plugin is loaded, and off, on the "off" side): the ratio is then the plugin's cost against pytest itself, the same
+on any machine. Whatever else a virtualenv autoloads is paid by both sides and hides the plugin's cost in a larger
+denominator (in this repository's dev venv, langsmith's pytest plugin alone imports for ~0.6 s per run); a context
+row shows the ratio with every installed plugin autoloaded, and names them.
 Bytecode caching is on in the subprocesses (PYTHONDONTWRITEBYTECODE is removed) and each side runs once untimed
 first, so neither side pays for compiling or assertion-rewriting modules (`__pycache__` is git-ignored).
 pytest's cache plugin is on, as it is by default: the untimed first run leaves the plugin's memo of genai-prices
@@ -99,33 +105,58 @@ def _pytest_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "pytest"]
 
 
-def _env() -> dict[str, str]:
+#: How the compared sides load plugins: none autoloaded, this one by name (it is loaded, and off, without the flag).
+ONLY_THIS_PLUGIN = ["-p", "pytest_agenttrace.plugin"]
+
+
+def _env(*, autoload: bool = False) -> dict[str, str]:
     """The subprocesses' environment: no PYTEST_*/OTEL_* settings, and bytecode caching on (as on a user's machine;
-    with PYTHONDONTWRITEBYTECODE=1 every run recompiles and assertion-rewrites every imported plugin module)."""
+    with PYTHONDONTWRITEBYTECODE=1 every run recompiles and assertion-rewrites every imported plugin module).
+    Without `autoload`, pytest loads no plugin from entry points (`PYTEST_DISABLE_PLUGIN_AUTOLOAD`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OTEL_"))}
     env.pop("PYTHONPATH", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not autoload:
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     return env
+
+
+def autoloaded_plugins() -> list[str]:
+    """The pytest plugins this environment autoloads (entry points of the `pytest11` group), by distribution."""
+    from importlib.metadata import entry_points
+
+    found = {(ep.dist.name if ep.dist is not None else ep.value.split(".")[0]) for ep in entry_points(group="pytest11")}
+    return sorted(found)
 
 
 def has_flag(root: Path) -> bool:
     """Whether the installed plugin offers `--agenttrace` (it is registered through the pytest11 entry point)."""
     out = subprocess.run(
-        [*_pytest_cmd(), "--help"], cwd=root, env=_env(), capture_output=True, text=True, check=False, timeout=120
+        [*_pytest_cmd(), *ONLY_THIS_PLUGIN, "--help"],
+        cwd=root,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     return FLAG in out.stdout
 
 
-def _side(root: Path, tests: int, extra: list[str], *, check_capture: bool = True) -> Callable[[], float]:
-    """One timed `pytest -q [extra]` in `root`; checks all passed (and, with the flag, captured)."""
-    cmd = [*_pytest_cmd(), "-q", *extra]
+def _side(
+    root: Path, tests: int, extra: list[str], *, check_capture: bool = True, autoload: bool = False
+) -> Callable[[], float]:
+    """One timed `pytest -q [extra]` in `root`; checks all passed (and, with the flag, captured). Without `autoload`,
+    pytest loads this plugin only (`ONLY_THIS_PLUGIN`); with it, every plugin installed in the environment."""
+    cmd = [*_pytest_cmd(), "-q", *([] if autoload else ONLY_THIS_PLUGIN), *extra]
+    env = _env(autoload=autoload)
     want = re.compile(rf"\b{tests} passed\b")
     # the plugin's terminal summary must account for every tool call, or the "agenttrace" side captured nothing
     captured = re.compile(rf"\b{tests * 4} tool calls")  # searched in the output with thousands commas removed
 
     def go() -> float:
         t0 = time.perf_counter()
-        out = subprocess.run(cmd, cwd=root, env=_env(), capture_output=True, text=True, check=False, timeout=900)
+        out = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False, timeout=900)
         t = time.perf_counter() - t0
         if out.returncode != 0 or not want.search(out.stdout):
             tail = (out.stdout + out.stderr)[-2000:]
@@ -157,6 +188,8 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
             "agenttrace, no trace data": _side(bare, tests, [FLAG], check_capture=False),
             "agenttrace, cold cache": _side(cold, tests, [FLAG, "--cache-clear"]),
             "off, cold cache": _side(cold, tests, ["--cache-clear"]),
+            "agenttrace, all plugins": _side(plain, tests, [FLAG], autoload=True),
+            "off, all plugins": _side(plain, tests, [], autoload=True),
         }
         # each compared pair runs back to back (`paired`): the VM's speed drifts by 10-25% over seconds, and a
         # ratio of two sides run a round of other sides apart measured the drift as much as the plugin
@@ -165,14 +198,16 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
             ("sdk+agenttrace", "sdk off"),
             ("agenttrace, cold cache", "off, cold cache"),
             ("agenttrace, no trace data",),
+            ("agenttrace, all plugins", "off, all plugins"),
         ]
         for go in sides.values():  # untimed warm-up: bytecode and assertion-rewrite caches, page cache
             go()
         log(f"suite: {tests} tests x 10 spans, whole-process wall time, best of {n}, compared sides back to back")
+        plugins = ", ".join(autoloaded_plugins())
         best, times = paired(groups, sides, n, log=log)
     pair_ratios = sorted(a / b for a, b in zip(times["agenttrace"], times["off"], strict=True))
     data = {"tests": tests, "repeat": n, "pair_ratios": pair_ratios}
-    label = f"{tests} tests: pytest {FLAG} vs pytest (plugin off)"
+    label = f"{tests} tests: pytest {FLAG} vs pytest (plugin off), no other plugin loaded"
     return [
         ratio_row(NAME, label, best["agenttrace"], best["off"], per=tests, unit="test", target=1.15, data=data),
         ratio_row(
@@ -188,6 +223,11 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
             ratio_row(NAME, what, best[ours], best[base], per=tests, unit="test", data=data)
             for what, ours, base in (
                 (f"{tests} tests, conftest sets an SDK TracerProvider: {FLAG} vs off", "sdk+agenttrace", "sdk off"),
+                (
+                    f"{tests} tests, every installed plugin autoloaded ({plugins}): {FLAG} vs off",
+                    "agenttrace, all plugins",
+                    "off, all plugins",
+                ),
                 (
                     f"{tests} tests, --cache-clear on both sides (no memo of genai-prices answers yet): {FLAG} vs off",
                     "agenttrace, cold cache",
