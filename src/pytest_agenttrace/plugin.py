@@ -56,6 +56,10 @@ _SESSION = pytest.StashKey["AgentTraceSession"]()
 _CHECKS = pytest.StashKey[bool]()
 #: The exception that ended an agent_cassette test's body (so the fixture does not report the same miss twice).
 _CALL_EXCEPTION = pytest.StashKey["BaseException | None"]()
+#: Set on a test while its agent_cassette fixture is active (the hook that keeps the body's exception reads it).
+_USES_CASSETTE = pytest.StashKey[bool]()
+#: The name `_CassetteHooks` is registered under (by the first agent_cassette fixture of a run).
+CASSETTE_HOOKS = "agenttrace-cassette"
 
 
 def _not_enabled(what: str) -> str:
@@ -181,16 +185,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         session.baseline_dirs = sorted({str(item.path.parent) for item in items})
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    if call.when == "call" and "agent_cassette" in getattr(item, "fixturenames", ()):
-        item.stash[_CALL_EXCEPTION] = call.excinfo.value if call.excinfo is not None else None
-    return report
-
-
 def _whole_suite_selected(config: pytest.Config) -> bool:
     """Unused baselines are only reported when no -k/-m/--lf/node-id selection hid some tests."""
     if config.getoption("keyword", "") or config.getoption("markexpr", ""):
@@ -227,27 +221,25 @@ class _CaptureHooks:
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
         self.session.begin_test(item.nodeid)
+        self.session.check_provider()  # the user may have set their own SDK provider since the last test
         try:
             return (yield)
         finally:
             self.session.abandon_test(item.nodeid)
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        self.session.check_provider()  # the user may have set their own SDK provider since the last test
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> None:
-        self.session.check_provider()  # ... or in one of this test's fixtures
-
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        # (one hook for the three phases instead of three: it runs for every test)
         report = yield
-        if report.when == "call" and item.stash.get(_CHECKS, False):
-            self._check(item, report)
-        elif report.when == "teardown":
+        when = report.when
+        if when == "setup":
+            self.session.check_provider()  # ... or in one of this test's fixtures (before its body runs)
+        elif when == "call":
+            if item.stash.get(_CHECKS, False):
+                self._check(item, report)
+        elif when == "teardown":
             setattr(report, REPORT_ATTR, self.session.finish_test(item.nodeid))
         return report
 
@@ -287,6 +279,20 @@ class _CaptureHooks:
             terminalreporter.write_line(line)
         if self.session.run_cost_message:
             terminalreporter.write_line(f"FAILED {OPTION_MAX_RUN_COST}: {self.session.run_cost_message}", red=True)
+
+
+class _CassetteHooks:
+    """Keeps the exception that ended an agent_cassette test's body (registered by the first agent_cassette fixture of
+    a run, so runs without cassettes pay nothing for it)."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "call" and item.stash.get(_USES_CASSETTE, False):
+            item.stash[_CALL_EXCEPTION] = call.excinfo.value if call.excinfo is not None else None
+        return report
 
 
 class _XdistControllerHooks:
@@ -331,6 +337,10 @@ def agent_cassette(request: pytest.FixtureRequest) -> Generator[ReplaySession, N
     from .cassettes._pytest import cassette_for_test
 
     mode = request.config.getoption("agenttrace_record_mode", None)
+    plugins = request.config.pluginmanager
+    if plugins.get_plugin(CASSETTE_HOOKS) is None:
+        plugins.register(_CassetteHooks(), CASSETTE_HOOKS)
+    request.node.stash[_USES_CASSETTE] = True
     try:
         with cassette_for_test(request.node, request.config, option_mode=mode) as session:
             yield session
