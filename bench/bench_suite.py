@@ -20,12 +20,17 @@ answers in `.pytest_cache`, as any earlier run of the suite does on a user's mac
 the plugin-off side with the same flag.
 Two more projects split the cost (rows without a target): one whose conftest sets an SDK provider, and a
 diagnostic one whose conftest stops the plugin from building each test's trace (capture and bookkeeping only).
+When valgrind is installed, two rows give the instructions the compared pair and the diagnostic side execute
+(cachegrind, no cache simulation, hash seed fixed): the same count from run to run, where wall time on a shared VM
+moves by 10-30%, so a change's effect can be read from one run. Instructions are not time (cache misses, branch
+mispredictions), but on this workload the two ratios agree within the wall time's noise.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -168,6 +173,53 @@ def _side(
     return go
 
 
+def _instructions(root: Path, extra: list[str]) -> int | None:
+    """Instructions executed by one `pytest -q [extra]` in `root` (this plugin only), counted by valgrind's cachegrind
+    with no cache simulation; None without valgrind. Unlike wall time on a shared VM, the count is the same from run
+    to run (hash seed fixed): a change of a few milliseconds per 1,000 tests shows up in it."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    cmd = [valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    cmd += [sys.executable, "-m", "pytest", "-q", *ONLY_THIS_PLUGIN, *extra]
+    env = dict(_env(), PYTHONHASHSEED="0")
+    out = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False, timeout=900)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+    if out.returncode != 0 or found is None:
+        raise RuntimeError(f"pytest under valgrind in {root.name} exited {out.returncode}:\n{out.stderr[-1500:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def _instruction_rows(tests: int, plain: Path, bare: Path, log: Callable[[str], None]) -> list[Row]:
+    """Instruction counts of the compared pair and of the diagnostic side (valgrind; one run each: it is exact)."""
+    what = f"{tests} tests: instructions executed (valgrind, whole process)"
+    log("suite: instruction counts under valgrind (~15 s per run)")
+    counts = {
+        "agenttrace": _instructions(plain, [FLAG]),
+        "off": _instructions(plain, []),
+        "no trace data": _instructions(bare, [FLAG]),
+    }
+    on, off, bare_on = counts["agenttrace"], counts["off"], counts["no trace data"]
+    if on is None or off is None or bare_on is None:
+        return [skip_row(NAME, f"{what}: skipped, valgrind is not installed")]
+
+    def row(label: str, ours: int, base: int) -> Row:
+        per_test = (ours - base) / tests
+        return Row(
+            NAME,
+            f"{what}, {label}",
+            ours=f"{ours / 1e6:,.0f} M",
+            base=f"{base / 1e6:,.0f} M",
+            ratio=f"{ours / base:.3f}x (+{per_test / 1e3:,.0f}k per test)",
+            data={"ours_instructions": ours, "base_instructions": base, "ratio": ours / base},
+        )
+
+    return [
+        row(f"{FLAG} vs off", on, off),
+        row(f"(diagnostic) {FLAG} without building each test's trace vs off", bare_on, off),
+    ]
+
+
 def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
     tests = 300 if cfg.quick else 1000
     n = cfg.n(5, 2)
@@ -205,6 +257,7 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
         log(f"suite: {tests} tests x 10 spans, whole-process wall time, best of {n}, compared sides back to back")
         plugins = ", ".join(autoloaded_plugins())
         best, times = paired(groups, sides, n, log=log)
+        counted = _instruction_rows(tests, plain, bare, log)
     pair_ratios = sorted(a / b for a, b in zip(times["agenttrace"], times["off"], strict=True))
     data = {"tests": tests, "repeat": n, "pair_ratios": pair_ratios}
     label = f"{tests} tests: pytest {FLAG} vs pytest (plugin off), no other plugin loaded"
@@ -245,4 +298,5 @@ def run(cfg: Config, log: Callable[[str], None]) -> list[Row]:
                 ),
             )
         ),
+        *counted,
     ]
