@@ -76,6 +76,8 @@ def _plain(value: Any) -> Any:
 
 _SAMPLED = TraceFlags.SAMPLED
 _RANDOM = getattr(TraceFlags, "RANDOM_TRACE_ID", 0)
+#: A sampled parent's random-trace-id bit -> its children's flags (made once, not per span).
+_CHILD_FLAGS = {0: TraceFlags(_SAMPLED), _RANDOM: TraceFlags(_SAMPLED | _RANDOM)}
 _get_current_span = trace_api.get_current_span
 _time_ns = time.time_ns
 _lock = threading.Lock()
@@ -174,7 +176,7 @@ class _RecordingTracer(trace_api.Tracer):
             parent = None
             ctx = SpanContext(self._new_trace_id(), self._new_span_id(), False, self._root_flags)
         elif parent.trace_flags & _SAMPLED:
-            flags = TraceFlags(_SAMPLED | (parent.trace_flags & _RANDOM))
+            flags = _CHILD_FLAGS[parent.trace_flags & _RANDOM]
             ctx = SpanContext(parent.trace_id, self._new_span_id(), False, flags, parent.trace_state)
         else:  # an unsampled parent: the SDK decides (it drops the span)
             return self._sdk.start_span(
@@ -329,13 +331,19 @@ class _RecordingSpan(trace_api.Span):
         return attrs
 
     def _set_initial(self, attributes: Mapping[str, Any]) -> None:
-        """The attributes given at start: one pass into an empty dict (the common case)."""
+        """The attributes given at start: one pass into an empty dict (the common case). Scalars and short strings
+        are stored inline; anything else goes through `_plain`."""
         limit = self._tracer._provider._limits.max_span_attributes
         if limit is None or len(attributes) <= limit:
             attrs = self._attrs
+            max_chars = _capture.max_attr_chars
             for k, v in attributes.items():
-                v = _plain(v)
-                if v is _NOT_PLAIN or type(k) is not str or not k:
+                t = type(v)
+                if not ((t is str and len(v) <= max_chars) or t in _SCALARS):
+                    v = _plain(v)
+                    if v is _NOT_PLAIN:
+                        break
+                if type(k) is not str or not k:
                     break
                 attrs[k] = v
             else:

@@ -341,13 +341,19 @@ def test_long_attribute_values_are_cut_with_a_marker(monkeypatch: pytest.MonkeyP
         with tracer.start_as_current_span("s", attributes={"short": "abc", "long": "abcdefgh"}) as span:
             span.set_attribute("list", ["ok", "toolong"])
             span.add_event("e", {"text": "0123456789"})
-    for record in sink:
+        # only attributes given at start (the span's plain dict is never switched to the SDK's container)
+        with tracer.start_as_current_span("initial", attributes={"short": "abc", "long": "abcdefgh", "n": 1}):
+            pass
+    assert [r.name for r in sink] == ["s", "initial"] * 2
+    for record in sink[::2]:
         assert record.attributes == {
             "short": "abc",
             "long": "abcde...[truncated 3 chars]",
             "list": ("ok", "toolo...[truncated 2 chars]"),
         }
         assert record.events[0].attributes == {"text": "01234...[truncated 5 chars]"}
+    for record in sink[1::2]:
+        assert record.attributes == {"short": "abc", "long": "abcde...[truncated 3 chars]", "n": 1}
 
 
 @pytest.mark.asyncio
