@@ -194,12 +194,7 @@ def _instruction_rows(tests: int, plain: Path, bare: Path, log: Callable[[str], 
     """Instruction counts of the compared pair and of the diagnostic side (valgrind; one run each: it is exact)."""
     what = f"{tests} tests: instructions executed (valgrind, whole process)"
     log("suite: instruction counts under valgrind (~15 s per run)")
-    counts = {
-        "agenttrace": _instructions(plain, [FLAG]),
-        "off": _instructions(plain, []),
-        "no trace data": _instructions(bare, [FLAG]),
-    }
-    on, off, bare_on = counts["agenttrace"], counts["off"], counts["no trace data"]
+    on, off, bare_on = _instructions(plain, [FLAG]), _instructions(plain, []), _instructions(bare, [FLAG])
     if on is None or off is None or bare_on is None:
         return [skip_row(NAME, f"{what}: skipped, valgrind is not installed")]
 
