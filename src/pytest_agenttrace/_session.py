@@ -48,7 +48,8 @@ _UNSET_BUDGET: Any = object()
 _UNATTRIBUTED_NAMES = 3
 #: Finished tests whose report data is built in one go (as OTel's BatchSpanProcessor exports spans): building
 #: traces back to back keeps the builder's code and data hot in the CPU caches, where one build between two tests'
-#: worth of pytest machinery runs cold (a 1,000-test run vs plugin off: 1.165x batched, 1.193x one at a time).
+#: worth of pytest machinery runs cold (a 1,000-test run vs plugin off: 1.165x batched, 1.193x one at a time, when
+#: the benchmark still autoloaded the venv's other pytest plugins on both sides).
 BATCH_TESTS = 16
 #: ... or sooner, once the waiting tests hold this many spans (their records are kept until then).
 BATCH_SPANS = 2000
@@ -171,7 +172,8 @@ class AgentTraceSession:
         self.price_cache = PriceCache(lambda: locate() / FILE_NAME, writable=not self.is_worker)
 
     def check_provider(self, *, warn: Callable[[Warning], None] | None = None) -> None:
-        """Attach to the global tracer provider if it changed since last time (called at each test's setup).
+        """Attach to the global tracer provider if it changed since last time (called as each test starts and after
+        its setup).
 
         A provider that is not the SDK's is warned about once per type, through `warn` (default `warnings.warn`).
         """
